@@ -1,0 +1,290 @@
+//! The `Dataset`: what every model consumes.
+
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::FeatureError;
+
+/// One of the three time-ordered parts of a [`Dataset`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// The oldest rows: models are fitted on these.
+    Train,
+    /// The rows after training: early stopping, calibration, threshold choice.
+    Validation,
+    /// The newest rows: reported metrics come from these alone.
+    Test,
+}
+
+impl Split {
+    /// The three parts, oldest first.
+    pub const ALL: [Split; 3] = [Split::Train, Split::Validation, Split::Test];
+
+    /// The part's name as it appears in records and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// A borrowed, row-major, contiguous f32 matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct MatrixView<'a> {
+    values: &'a [f32],
+    n_cols: usize,
+}
+
+impl<'a> MatrixView<'a> {
+    /// Wraps `values` as rows of `n_cols` columns.
+    ///
+    /// Fails when `values.len()` is not a multiple of `n_cols`, or when `n_cols` is
+    /// zero while values are present.
+    pub fn new(values: &'a [f32], n_cols: usize) -> Result<Self, FeatureError> {
+        if !values.len().is_multiple_of(n_cols) {
+            return Err(FeatureError::Shape { values: values.len(), n_cols });
+        }
+        Ok(Self { values, n_cols })
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.values.len().checked_div(self.n_cols).unwrap_or(0)
+    }
+
+    /// Number of columns (features).
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Row `i` as a slice of `n_cols` values.
+    pub fn row(&self, i: usize) -> &'a [f32] {
+        &self.values[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// Iterator over the rows.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &'a [f32]> + 'a {
+        let n_cols = self.n_cols.max(1);
+        self.values.chunks_exact(n_cols)
+    }
+
+    /// All values, row after row.
+    pub fn as_slice(&self) -> &'a [f32] {
+        self.values
+    }
+
+    /// The first non-finite value, as (row, column, value), if any.
+    pub fn first_non_finite(&self) -> Option<(usize, usize, f32)> {
+        let i = self.values.iter().position(|v| !v.is_finite())?;
+        Some((i / self.n_cols, i % self.n_cols, self.values[i]))
+    }
+}
+
+/// Feature rows with their labels: what a model is fitted on or evaluated with.
+#[derive(Debug, Clone, Copy)]
+pub struct Samples<'a> {
+    /// The feature matrix, one row per invoice.
+    pub features: MatrixView<'a>,
+    /// `true` when the invoice was paid late; one per row.
+    pub labels: &'a [bool],
+}
+
+impl<'a> Samples<'a> {
+    /// Pairs features with labels; fails when their row counts differ.
+    pub fn new(features: MatrixView<'a>, labels: &'a [bool]) -> Result<Self, FeatureError> {
+        if features.n_rows() != labels.len() {
+            return Err(FeatureError::LabelCount { rows: features.n_rows(), labels: labels.len() });
+        }
+        Ok(Self { features, labels })
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of late rows.
+    pub fn n_late(&self) -> usize {
+        self.labels.iter().filter(|&&late| late).count()
+    }
+}
+
+/// Row ranges of the three parts of a time-ordered [`Dataset`].
+///
+/// Invariant: `train.end == validation.start`, `validation.end == test.start`, and
+/// every date in an earlier part is strictly before every date in a later part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeSplit {
+    /// Rows of the training part.
+    pub train: Range<usize>,
+    /// Rows of the validation part.
+    pub validation: Range<usize>,
+    /// Rows of the test part.
+    pub test: Range<usize>,
+}
+
+impl TimeSplit {
+    /// The rows of one part.
+    pub fn rows(&self, split: Split) -> Range<usize> {
+        match split {
+            Split::Train => self.train.clone(),
+            Split::Validation => self.validation.clone(),
+            Split::Test => self.test.clone(),
+        }
+    }
+}
+
+/// Summary of one part, as in study 1's split table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitSummary {
+    /// Which part.
+    pub split: Split,
+    /// Number of invoices.
+    pub rows: usize,
+    /// Share of late invoices.
+    pub late_share: f64,
+    /// Accuracy of always predicting the majority class of this part.
+    pub majority_baseline: f64,
+    /// Earliest invoice date, if the part is not empty.
+    pub first_date: Option<NaiveDate>,
+    /// Latest invoice date, if the part is not empty.
+    pub last_date: Option<NaiveDate>,
+}
+
+/// A labelled feature table in time order, split into train, validation and test.
+///
+/// Each row is one invoice, identified by its id and dated by its invoice date
+/// (its prediction moment). Rows are sorted by invoice date, so each part is a contiguous block of rows
+/// and [`Dataset::part`] borrows it without copying.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    feature_names: Vec<String>,
+    values: Vec<f32>,
+    labels: Vec<bool>,
+    invoice_ids: Vec<u64>,
+    invoice_dates: Vec<NaiveDate>,
+    split: TimeSplit,
+}
+
+impl Dataset {
+    /// Assembles a dataset, checking every invariant the models rely on:
+    /// the shapes agree, dates are sorted, and `split` covers the rows in order
+    /// with no date shared between two parts.
+    pub fn new(
+        feature_names: Vec<String>,
+        values: Vec<f32>,
+        labels: Vec<bool>,
+        invoice_ids: Vec<u64>,
+        invoice_dates: Vec<NaiveDate>,
+        split: TimeSplit,
+    ) -> Result<Self, FeatureError> {
+        let n_cols = feature_names.len();
+        let matrix = MatrixView::new(&values, n_cols)?;
+        let n_rows = matrix.n_rows();
+        if labels.len() != n_rows {
+            return Err(FeatureError::LabelCount { rows: n_rows, labels: labels.len() });
+        }
+        if invoice_dates.len() != n_rows || invoice_ids.len() != n_rows {
+            return Err(FeatureError::KeyCount { rows: n_rows, ids: invoice_ids.len(), dates: invoice_dates.len() });
+        }
+        if let Some(i) = invoice_dates.windows(2).position(|w| w[0] > w[1]) {
+            return Err(FeatureError::UnsortedDates { row: i + 1 });
+        }
+        let ordered = split.train.start == 0
+            && split.train.end == split.validation.start
+            && split.validation.end == split.test.start
+            && split.test.end == n_rows
+            && split.train.start <= split.train.end
+            && split.validation.start <= split.validation.end
+            && split.test.start <= split.test.end;
+        if !ordered {
+            return Err(FeatureError::BadSplit(format!("{split:?} does not cover rows 0..{n_rows} in order")));
+        }
+        for boundary in [split.validation.start, split.test.start] {
+            if boundary > 0 && boundary < n_rows && invoice_dates[boundary - 1] == invoice_dates[boundary] {
+                return Err(FeatureError::BadSplit(format!(
+                    "date {} falls on both sides of the boundary at row {boundary}",
+                    invoice_dates[boundary]
+                )));
+            }
+        }
+        Ok(Self { feature_names, values, labels, invoice_ids, invoice_dates, split })
+    }
+
+    /// Names of the feature columns, in column order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// Number of feature columns.
+    pub fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Number of rows in all parts together.
+    pub fn n_rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// The whole feature matrix.
+    pub fn features(&self) -> MatrixView<'_> {
+        MatrixView { values: &self.values, n_cols: self.n_features() }
+    }
+
+    /// All labels (`true` = late).
+    pub fn labels(&self) -> &[bool] {
+        &self.labels
+    }
+
+    /// The invoice id of every row, to join predictions back to invoices.
+    pub fn invoice_ids(&self) -> &[u64] {
+        &self.invoice_ids
+    }
+
+    /// The invoice date of every row (sorted).
+    pub fn invoice_dates(&self) -> &[NaiveDate] {
+        &self.invoice_dates
+    }
+
+    /// The row ranges of the parts.
+    pub fn split(&self) -> &TimeSplit {
+        &self.split
+    }
+
+    /// The rows of one part, borrowed.
+    pub fn part(&self, split: Split) -> Samples<'_> {
+        let rows = self.split.rows(split);
+        let n_cols = self.n_features();
+        Samples {
+            features: MatrixView { values: &self.values[rows.start * n_cols..rows.end * n_cols], n_cols },
+            labels: &self.labels[rows],
+        }
+    }
+
+    /// One [`SplitSummary`] per part, oldest first.
+    pub fn split_summaries(&self) -> Vec<SplitSummary> {
+        Split::ALL
+            .iter()
+            .map(|&split| {
+                let rows = self.split.rows(split);
+                let labels = &self.labels[rows.clone()];
+                let late = labels.iter().filter(|&&l| l).count();
+                let n = labels.len();
+                let late_share = if n == 0 { 0.0 } else { late as f64 / n as f64 };
+                SplitSummary {
+                    split,
+                    rows: n,
+                    late_share,
+                    majority_baseline: if n == 0 { 0.0 } else { late_share.max(1.0 - late_share) },
+                    first_date: self.invoice_dates[rows.clone()].first().copied(),
+                    last_date: self.invoice_dates[rows].last().copied(),
+                }
+            })
+            .collect()
+    }
+}
