@@ -1,0 +1,299 @@
+//! Sweep configs: the TOML a researcher writes, parsed strictly.
+
+use std::path::{Path, PathBuf};
+
+use overdue_data::ReceivablesWorld;
+use overdue_features::{HistoryWindow, SplitSpec};
+use overdue_models::{Classifier, LogisticRegression};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::SweepError;
+
+/// A whole sweep: data, features, split, models and where results go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// The file the config was read from (empty when parsed from text).
+    #[serde(skip)]
+    pub source: PathBuf,
+    /// Name of the sweep, used in reports; defaults to the config file's stem.
+    #[serde(default)]
+    pub name: String,
+    /// Folder for run records and reports; defaults to `results/<name>`.
+    #[serde(default)]
+    pub output: PathBuf,
+    /// Seeds: every model runs once per seed (repeats of stochastic models).
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// Where the invoices come from.
+    pub data: DataConfig,
+    /// Which features to compute.
+    pub features: FeatureConfig,
+    /// How to split by time.
+    #[serde(default)]
+    pub split: SplitSpec,
+    /// The models to fit on every feature set.
+    pub models: Vec<ModelSpec>,
+}
+
+fn default_seeds() -> Vec<u64> {
+    vec![0]
+}
+
+/// The source of invoices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DataConfig {
+    /// A generated accounts-receivable world (study 1's shape).
+    Receivables(ReceivablesWorld),
+}
+
+/// The feature set and its history windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// History windows in months: a list (`[3, 6]`) or a range (`"2..=12"`).
+    #[serde(deserialize_with = "deserialize_windows")]
+    pub windows: Vec<HistoryWindow>,
+}
+
+/// One model family with its hyperparameters, as written in `[[models]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum ModelSpec {
+    /// `overdue_models::LogisticRegression`.
+    LogisticRegression(LogisticRegression),
+}
+
+impl ModelSpec {
+    /// The classifier this entry describes.
+    pub fn classifier(&self) -> Box<dyn Classifier> {
+        match self {
+            ModelSpec::LogisticRegression(params) => Box::new(params.clone()),
+        }
+    }
+}
+
+impl SweepConfig {
+    /// Reads and checks a config file. Every error names the file, and the key
+    /// where one is at fault.
+    pub fn load(path: &Path) -> Result<Self, SweepError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SweepError::Io { path: path.to_path_buf(), source })?;
+        let mut config = Self::parse(&text).map_err(|(key, message)| SweepError::Config {
+            path: path.to_path_buf(),
+            key,
+            message,
+        })?;
+        config.source = path.to_path_buf();
+        if config.name.is_empty() {
+            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+        if config.output.as_os_str().is_empty() {
+            config.output = Path::new("results").join(&config.name);
+        }
+        Ok(config)
+    }
+
+    /// Parses config text; an error comes with the path of the key at fault
+    /// (empty when the TOML itself is malformed).
+    pub fn parse(text: &str) -> Result<Self, (String, String)> {
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| (String::new(), e.to_string()))?;
+        let config: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let message = e.inner().to_string();
+            (key_path(&e.path().to_string(), &message), with_suggestion(&message))
+        })?;
+        config.check().map_err(|(key, message)| (key.to_string(), message))?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: non-empty lists and valid values.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.seeds.is_empty() {
+            return Err(("seeds", "give at least one seed".into()));
+        }
+        if self.features.windows.is_empty() {
+            return Err(("features.windows", "give at least one window".into()));
+        }
+        if self.models.is_empty() {
+            return Err(("models", "give at least one [[models]] entry".into()));
+        }
+        for model in &self.models {
+            model.classifier().validate().map_err(|e| ("models", e.to_string()))?;
+        }
+        self.split.validate().map_err(|e| ("split", e.to_string()))?;
+        match &self.data {
+            DataConfig::Receivables(world) => world.validate().map_err(|e| ("data", e.to_string())),
+        }
+    }
+}
+
+/// Windows as a TOML list of months or a Rust-style inclusive range string.
+fn deserialize_windows<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<HistoryWindow>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Windows {
+        List(Vec<u32>),
+        Range(String),
+    }
+    let months: Vec<u32> = match Windows::deserialize(deserializer)? {
+        Windows::List(list) => list,
+        Windows::Range(text) => parse_month_range(&text).map_err(serde::de::Error::custom)?,
+    };
+    months.into_iter().map(|m| HistoryWindow::new(m).map_err(serde::de::Error::custom)).collect()
+}
+
+/// Parses `"a..=b"` (inclusive) or `"a..b"` (exclusive of `b`).
+fn parse_month_range(text: &str) -> Result<Vec<u32>, String> {
+    let bad = || format!("`{text}` is not a window range such as \"2..=12\"");
+    let (start, end, inclusive) = if let Some((a, b)) = text.split_once("..=") {
+        (a, b, true)
+    } else if let Some((a, b)) = text.split_once("..") {
+        (a, b, false)
+    } else {
+        return Err(bad());
+    };
+    let start: u32 = start.trim().parse().map_err(|_| bad())?;
+    let end: u32 = end.trim().parse().map_err(|_| bad())?;
+    let end = if inclusive { end } else { end.checked_sub(1).ok_or_else(bad)? };
+    if start > end {
+        return Err(format!("window range `{text}` is empty"));
+    }
+    Ok((start..=end).collect())
+}
+
+/// The dotted path of the key at fault. Inside tagged tables (`[data]`,
+/// `[[models]]`) serde buffers the table and the path stops at the table, so an
+/// unknown field's own name is appended.
+fn key_path(path: &str, message: &str) -> String {
+    let path = if path == "." { "" } else { path };
+    let unknown_field = message.find("unknown field `").and_then(|start| {
+        let rest = &message[start + "unknown field `".len()..];
+        rest.split_once('`').map(|(field, _)| field)
+    });
+    match unknown_field {
+        Some(field) if !path.ends_with(field) && !path.is_empty() => format!("{path}.{field}"),
+        Some(field) if path.is_empty() => field.to_string(),
+        _ => path.to_string(),
+    }
+}
+
+/// Adds "did you mean ..." to serde's unknown-field and unknown-variant messages.
+fn with_suggestion(message: &str) -> String {
+    let unknown = ["unknown field `", "unknown variant `"].iter().find_map(|prefix| {
+        let start = message.find(prefix)?;
+        Some(&message[start + prefix.len()..])
+    });
+    let Some(rest) = unknown else {
+        return message.to_string();
+    };
+    let Some((given, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (strsim::levenshtein(given, candidate), candidate))
+        .min();
+    match best {
+        Some((distance, candidate)) if distance <= 3 && distance < given.len() => {
+            format!("{} (did you mean `{candidate}`?)", message.trim_end())
+        }
+        _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [data]
+        kind = "receivables"
+        invoices = 100
+        [features]
+        windows = [3, 6]
+        [[models]]
+        family = "logistic_regression"
+    "#;
+
+    fn parse_err(text: &str) -> (String, String) {
+        SweepConfig::parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn a_minimal_config_gets_defaults() {
+        let config = SweepConfig::parse(MINIMAL).unwrap();
+        assert_eq!(config.seeds, vec![0]);
+        assert_eq!(config.split, SplitSpec::default());
+        assert_eq!(config.features.windows.iter().map(|w| w.months).collect::<Vec<_>>(), vec![3, 6]);
+        let DataConfig::Receivables(world) = &config.data;
+        assert_eq!(world.invoices, 100);
+        assert_eq!(world.customers, ReceivablesWorld::default().customers);
+    }
+
+    #[test]
+    fn windows_may_be_a_range() {
+        let config = SweepConfig::parse(&MINIMAL.replace("[3, 6]", "\"2..=12\"")).unwrap();
+        assert_eq!(config.features.windows.len(), 11);
+        let (key, message) = parse_err(&MINIMAL.replace("[3, 6]", "\"12..=2\""));
+        assert_eq!(key, "features.windows");
+        assert!(message.contains("empty"), "{message}");
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named_with_a_suggestion() {
+        let (key, message) = parse_err(&MINIMAL.replace("windows", "windws"));
+        assert_eq!(key, "features.windws");
+        assert!(message.contains("line 6"), "the TOML position is given: {message}");
+        assert!(message.contains("unknown field `windws`") && message.contains("did you mean `windows`"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_model_hyperparameter_is_rejected() {
+        let (key, message) = parse_err(&format!("{MINIMAL}\nmax_itr = 5\n"));
+        assert_eq!(key, "models[0].max_itr");
+        assert!(message.contains("max_itr") && message.contains("did you mean `max_iter`"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_family_is_rejected() {
+        let (key, message) = parse_err(&MINIMAL.replace("logistic_regression", "logistic_regresion"));
+        assert!(key.starts_with("models"), "{key}");
+        assert!(message.contains("did you mean `logistic_regression`"), "{message}");
+    }
+
+    #[test]
+    fn an_invalid_hyperparameter_value_is_rejected_before_running() {
+        let (key, message) = parse_err(&format!("{MINIMAL}\nc = -1.0\n"));
+        assert_eq!(key, "models");
+        assert!(message.contains("c"), "{message}");
+    }
+
+    #[test]
+    fn cutoff_dates_may_be_toml_dates_or_strings() {
+        for date in ["2018-02-01", "\"2018-02-01\""] {
+            let text =
+                format!("{MINIMAL}\n[split]\nby = \"cutoffs\"\nvalidation_from = {date}\ntest_from = 2018-05-01\n");
+            let config = SweepConfig::parse(&text).unwrap_or_else(|e| panic!("{date}: {e:?}"));
+            let expected = NaiveDate::from_ymd_opt(2018, 2, 1).unwrap();
+            assert!(matches!(config.split, SplitSpec::Cutoffs { validation_from, .. } if validation_from == expected));
+        }
+    }
+
+    #[test]
+    fn malformed_toml_is_reported() {
+        let (_, message) = parse_err("[data\nkind = 1");
+        assert!(!message.is_empty());
+    }
+
+    #[test]
+    fn invalid_values_name_their_section() {
+        let (key, message) =
+            parse_err(&format!("{MINIMAL}\n[split]\nby = \"fractions\"\ntrain = 0.9\nvalidation = 0.2\n"));
+        assert_eq!(key, "split", "{message}");
+    }
+}

@@ -1,0 +1,46 @@
+//! The machine and code a run was produced with, for honest numbers.
+
+use serde::{Deserialize, Serialize};
+
+/// Where and with what a run ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// CPU model name, or "unknown".
+    pub cpu: String,
+    /// Logical cores available to the process.
+    pub cores: usize,
+    /// Threads the run's models could use (rayon's pool size).
+    pub threads: usize,
+    /// Operating system and architecture, e.g. "linux-x86_64".
+    pub os: String,
+    /// The compiler that built the binary.
+    pub rustc: String,
+    /// overdue's version.
+    pub version: String,
+    /// The git commit the binary was built from ("-dirty" when the tree had
+    /// uncommitted changes), or "unknown" outside a git checkout.
+    pub commit: String,
+}
+
+impl Environment {
+    /// Reads the environment of this process.
+    pub fn current() -> Self {
+        Self {
+            cpu: cpu_model().unwrap_or_else(|| "unknown".into()),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: rayon::current_num_threads(),
+            os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            rustc: env!("OVERDUE_RUSTC_VERSION").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            commit: env!("OVERDUE_GIT_COMMIT").to_string(),
+        }
+    }
+}
+
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, name)| name.trim().to_string())
+}

@@ -1,0 +1,37 @@
+//! # overdue-sweep
+//!
+//! Config-driven sweeps: a TOML file ([`SweepConfig`]) describes data, features,
+//! split, models and seeds; [`run_sweep`] runs every cell of that grid and stores
+//! one [`RunRecord`] per run; the report is written from the stored records
+//! alone.
+//!
+//! **Invariants.**
+//! * *Run identity*: a run's id is a hash of its [`RunCell`] (data fingerprint,
+//!   feature set, window, split, model family, hyperparameters, seed, code
+//!   version). Same content, same id, in any sweep or shard.
+//! * *No finished run is ever lost*: records are stored atomically, one file per
+//!   run, as each run ends ([`RunStore`]); a sweep started again skips the runs
+//!   already finished and re-runs failed ones.
+//! * *A failing cell never stops a sweep* (unless asked to fail fast): it is
+//!   recorded as failed with its reason, panics included.
+//!
+//! **What it is not for.** No model, feature or metric code lives here: this
+//! crate wires the layers together. Argument parsing lives in `overdue-cli`.
+
+mod cell;
+mod config;
+mod environment;
+mod error;
+mod record;
+mod report;
+mod runner;
+mod store;
+
+pub use cell::{RunCell, fingerprint};
+pub use config::{DataConfig, FeatureConfig, ModelSpec, SweepConfig};
+pub use environment::Environment;
+pub use error::SweepError;
+pub use record::{RunCost, RunOutcome, RunRecord, RunResults};
+pub use report::markdown_report;
+pub use runner::{SweepOptions, SweepSummary, run_sweep};
+pub use store::RunStore;

@@ -1,0 +1,113 @@
+//! A sweep, end to end: records, resume, determinism and reports.
+
+use std::fs;
+use std::path::Path;
+
+use overdue_sweep::{RunOutcome, RunRecord, RunStore, SweepConfig, SweepOptions, run_sweep};
+
+fn config(output: &Path, extra_models: &str) -> SweepConfig {
+    let text = format!(
+        r#"
+        name = "tiny"
+        seeds = [0, 1]
+        [data]
+        kind = "receivables"
+        invoices = 2500
+        customers = 80
+        contracts = 200
+        [features]
+        windows = [2, 4]
+        [[models]]
+        family = "logistic_regression"
+        {extra_models}
+        "#
+    );
+    let mut config = SweepConfig::parse(&text).unwrap();
+    config.output = output.to_path_buf();
+    config
+}
+
+fn run(config: &SweepConfig) -> overdue_sweep::SweepSummary {
+    run_sweep(config, &SweepOptions::default(), &mut |_| {}).unwrap()
+}
+
+fn jsonl(output: &Path) -> Vec<RunRecord> {
+    fs::read_to_string(output.join("runs.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn every_cell_gets_one_finished_record_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), "");
+    let summary = run(&config);
+    assert_eq!((summary.cells, summary.finished, summary.failed, summary.skipped), (4, 4, 0, 0));
+
+    let records = jsonl(dir.path());
+    assert_eq!(records.len(), 4);
+    let mut ids: Vec<_> = records.iter().map(|r| r.run_id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "run ids are distinct");
+    for record in &records {
+        let RunOutcome::Finished(results) = &record.outcome else { panic!("{record:?}") };
+        assert!(results.test.accuracy > results.test.majority_baseline, "LR beats the majority baseline");
+        let rows = |k: usize| record.splits[k].rows as u64;
+        assert_eq!(results.validation.as_ref().unwrap().rows, rows(1), "validation metrics cover its part");
+        assert_eq!(results.test.rows, rows(2), "test metrics cover exactly the test part");
+        assert!(record.cost.as_ref().unwrap().fit_seconds >= 0.0);
+        assert!(!record.environment.cpu.is_empty());
+    }
+    let report = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("## Test accuracy") && report.contains("## Test AUPRC"), "{report}");
+    assert!(report.contains("| 2 |") && report.contains("| 4 |"), "one row per window: {report}");
+    assert!(report.contains("mean over 2 seeds"), "{report}");
+}
+
+#[test]
+fn a_second_run_resumes_and_only_reruns_missing_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), "");
+    run(&config);
+    let first = jsonl(dir.path());
+
+    let again = run(&config);
+    assert_eq!((again.skipped, again.finished), (4, 0));
+
+    // Lose one record and leave a half-written temporary file behind, as a
+    // killed sweep would.
+    fs::remove_file(dir.path().join("runs").join(format!("{}.json", first[1].run_id))).unwrap();
+    fs::write(dir.path().join("runs").join(format!(".{}.json.tmp", first[1].run_id)), "{\"run_id\": ").unwrap();
+    let resumed = run(&config);
+    assert_eq!((resumed.skipped, resumed.finished), (3, 1));
+    let after = jsonl(dir.path());
+    assert_eq!(after.len(), 4);
+    assert_eq!(first[1].outcome, after[1].outcome, "the re-run gives the same results");
+}
+
+#[test]
+fn the_same_config_gives_the_same_results() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run(&config(a.path(), ""));
+    run(&config(b.path(), ""));
+    let outcomes = |p: &Path| jsonl(p).into_iter().map(|r| (r.run_id, r.outcome)).collect::<Vec<_>>();
+    assert_eq!(outcomes(a.path()), outcomes(b.path()));
+}
+
+#[test]
+fn changing_a_hyperparameter_changes_the_run_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&config(dir.path(), ""));
+    let summary = run(&config(dir.path(), "c = 0.5"));
+    assert_eq!((summary.skipped, summary.finished), (0, 4));
+    assert_eq!(RunStore::open(dir.path()).unwrap().records().unwrap().len(), 8);
+}
+
+#[test]
+fn a_corrupt_record_is_reported_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), "");
+    run(&config);
+    let victim = jsonl(dir.path())[0].run_id.clone();
+    fs::write(dir.path().join("runs").join(format!("{victim}.json")), "not json").unwrap();
+    let err = run_sweep(&config, &SweepOptions::default(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains(&victim) && err.contains("corrupt run record"), "{err}");
+}
