@@ -1,15 +1,17 @@
 //! # overdue
 //!
-//! The command-line front end: argument parsing and nothing else. Every command
-//! is a thin call into `overdue-sweep`; errors are printed with their full
-//! chain and exit non-zero.
+//! The command-line front end: argument parsing and progress display, nothing
+//! else. Every command is a thin call into `overdue-sweep`; errors are printed
+//! with their full chain and the process exits non-zero.
+
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use overdue_sweep::{SweepConfig, SweepOptions, run_sweep};
+use overdue_sweep::{Shard, SweepConfig, SweepOptions, merge_folders, plan_sweep, report_folder, run_sweep};
 
 /// Benchmark machine-learning models that predict which invoices will be paid late.
 #[derive(Debug, Parser)]
@@ -21,11 +23,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every cell of a sweep config (data x windows x models x seeds).
+    /// Run every cell of a sweep config (windows x models x hyperparameters x seeds).
     ///
-    /// Records go to `<output>/runs/<run_id>.json` as each run ends, then
-    /// `<output>/runs.jsonl` and `<output>/report.md` are written. Running the
-    /// same config again resumes: finished runs are skipped, failed ones retried.
+    /// Each record is stored in `<output>/runs/<run_id>.json` as soon as its run
+    /// ends; then `runs.jsonl`, `report.md`, `summary.csv` and `tables.tex` are
+    /// written. Running the same config again resumes: finished runs are
+    /// skipped, failed ones retried.
     Sweep {
         /// The sweep config (TOML), e.g. configs/quickstart.toml.
         config: PathBuf,
@@ -36,6 +39,27 @@ enum Command {
         /// Stop at the first failed run (default: record the failure and go on).
         #[arg(long)]
         fail_fast: bool,
+        /// Run only shard I of N of the grid (e.g. 2/4), for several machines
+        /// sharing one sweep; combine their folders with `overdue merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
+        /// Print the expanded grid and the number of runs, and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the report (report.md, summary.csv, tables.tex, runs.jsonl) of a
+    /// results folder from its stored records, without running anything.
+    Report {
+        /// A sweep's output folder (the one holding `runs/`).
+        results: PathBuf,
+    },
+    /// Combine the output folders of shards into one, then write its report.
+    Merge {
+        /// The folder to merge into (created if needed).
+        output: PathBuf,
+        /// The shard folders.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
     },
 }
 
@@ -51,16 +75,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Sweep { config, output, fail_fast } => {
+        Command::Sweep { config, output, fail_fast, shard, dry_run } => {
             let mut config = SweepConfig::load(&config)?;
             if let Some(output) = output {
                 config.output = output;
             }
-            let options = SweepOptions { fail_fast };
-            let summary = run_sweep(&config, &options, &mut |line| eprintln!("{line}"))
-                .with_context(|| format!("sweep `{}`", config.name))?;
+            if dry_run {
+                return print_plan(&config, shard);
+            }
+            let options = SweepOptions { fail_fast, shard };
+            let mut display = progress::SweepDisplay::new();
+            let result = run_sweep(&config, &options, &mut |event| display.show(event));
+            display.finish();
+            let summary = result.with_context(|| format!("sweep `{}`", config.name))?;
             println!(
-                "{} cells: {} run, {} failed, {} already finished. Results in {}",
+                "{} runs: {} run now, {} failed, {} already finished. Results in {}",
                 summary.cells,
                 summary.finished,
                 summary.failed,
@@ -72,5 +101,61 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Report { results } => {
+            for path in report_folder(&results)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Merge { output, shards } => {
+            let sources: Vec<&std::path::Path> = shards.iter().map(|p| p.as_path()).collect();
+            let merged = merge_folders(&output, &sources)?;
+            println!(
+                "merged {} folders into {}: {} records copied, {} already there",
+                shards.len(),
+                output.display(),
+                merged.copied,
+                merged.kept
+            );
+            if !merged.conflicts.is_empty() {
+                eprintln!(
+                    "warning: {} runs finished with different results in different folders (kept the first): {}",
+                    merged.conflicts.len(),
+                    merged.conflicts.join(", ")
+                );
+            }
+            for path in report_folder(&output)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
     }
+}
+
+fn print_plan(config: &SweepConfig, shard: Option<Shard>) -> anyhow::Result<()> {
+    let plan = plan_sweep(config, shard)?;
+    let windows: Vec<String> = config.features.windows.iter().map(|w| w.months.to_string()).collect();
+    println!("sweep `{}` -> {}", config.name, config.output.display());
+    println!(
+        "{} windows ({}) x {} models x {} seeds{}",
+        windows.len(),
+        windows.join(", "),
+        config.models.len(),
+        config.seeds.len(),
+        shard.map_or(String::new(), |s| format!(", shard {s}"))
+    );
+    println!("{:<16}  {:>6}  {:>4}  model", "run id", "window", "seed");
+    for run in &plan {
+        let cell = &run.cell;
+        println!(
+            "{:<16}  {:>6}  {:>4}  {} {}",
+            run.run_id,
+            cell.window_months,
+            cell.seed,
+            cell.family,
+            serde_json::to_string(&cell.hyperparameters)?
+        );
+    }
+    println!("{} runs", plan.len());
+    Ok(())
 }

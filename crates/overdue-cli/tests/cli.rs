@@ -55,3 +55,100 @@ fn the_quickstart_config_runs_and_writes_its_report() {
     let records = std::fs::read_to_string(dir.path().join("runs.jsonl")).unwrap();
     assert_eq!(records.lines().count(), 2, "two windows, one model, one seed");
 }
+
+/// A sweep of many short runs: 11 windows x 8 seeds.
+const MANY_RUNS: &str = r#"
+seeds = [0, 1, 2, 3, 4, 5, 6, 7]
+[data]
+kind = "receivables"
+invoices = 20000
+customers = 400
+contracts = 1000
+[features]
+windows = "2..=12"
+[[models]]
+family = "logistic_regression"
+"#;
+
+fn record_files(output: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(output.join("runs")) else { return Vec::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json") && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_killed_with_sigkill_resumes_and_loses_no_finished_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("many.toml");
+    std::fs::write(&config, MANY_RUNS).unwrap();
+    let output = dir.path().join("out");
+    let args = ["sweep", config.to_str().unwrap(), "--output", output.to_str().unwrap()];
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while record_files(&output).len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no records appeared");
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let survived = record_files(&output);
+    assert!(survived.len() < 88, "the kill came too late to test anything");
+    for path in &survived {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "half-written record {}", path.display());
+    }
+
+    let resumed = overdue(&args);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    assert!(stdout.contains(&format!("{} already finished", survived.len())), "{stdout}");
+    assert_eq!(record_files(&output).len(), 88);
+    let lines = std::fs::read_to_string(output.join("runs.jsonl")).unwrap();
+    let mut ids: Vec<String> =
+        lines.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["run_id"].to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 88, "every run present once");
+}
+
+#[test]
+fn dry_run_and_shards_partition_the_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("many.toml");
+    std::fs::write(&config, MANY_RUNS).unwrap();
+    let config = config.to_str().unwrap();
+    let all = String::from_utf8_lossy(&overdue(&["sweep", config, "--dry-run"]).stdout).into_owned();
+    assert!(all.contains("88 runs"), "{all}");
+    let mut union = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let out =
+            String::from_utf8_lossy(&overdue(&["sweep", config, "--dry-run", "--shard", shard]).stdout).into_owned();
+        let is_run = |l: &&str| l.len() > 16 && l[..16].bytes().all(|b| b.is_ascii_hexdigit());
+        union.extend(out.lines().filter(is_run).map(|l| l[..16].to_string()));
+    }
+    union.sort();
+    let before = union.len();
+    union.dedup();
+    assert_eq!((before, union.len()), (88, 88), "shards are disjoint and cover the grid");
+    let bad = overdue(&["sweep", config, "--shard", "4/3"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("4/3"), "{}", stderr(&bad));
+}
+
+#[test]
+fn report_of_a_folder_without_records_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = overdue(&["report", dir.path().to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("no run records"), "{}", stderr(&output));
+}

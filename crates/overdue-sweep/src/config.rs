@@ -9,31 +9,49 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::SweepError;
 
-/// A whole sweep: data, features, split, models and where results go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A whole sweep, resolved: data, features, split, the expanded list of models,
+/// seeds and where results go.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SweepConfig {
     /// The file the config was read from (empty when parsed from text).
     #[serde(skip)]
     pub source: PathBuf,
     /// Name of the sweep, used in reports; defaults to the config file's stem.
-    #[serde(default)]
     pub name: String,
     /// Folder for run records and reports; defaults to `results/<name>`.
-    #[serde(default)]
     pub output: PathBuf,
     /// Seeds: every model runs once per seed (repeats of stochastic models).
-    #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
+    /// Threads for the models (default: all cores). Runs go one at a time, each
+    /// with all of these threads, so nothing is oversubscribed.
+    pub threads: Option<usize>,
     /// Where the invoices come from.
     pub data: DataConfig,
     /// Which features to compute.
     pub features: FeatureConfig,
     /// How to split by time.
-    #[serde(default)]
     pub split: SplitSpec,
-    /// The models to fit on every feature set.
+    /// Every model to fit on every feature set, grids expanded.
     pub models: Vec<ModelSpec>,
+}
+
+/// The file's shape: [`SweepConfig`] before defaults and grid expansion.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    output: PathBuf,
+    #[serde(default = "default_seeds")]
+    seeds: Vec<u64>,
+    #[serde(default)]
+    threads: Option<usize>,
+    data: DataConfig,
+    features: FeatureConfig,
+    #[serde(default)]
+    split: SplitSpec,
+    models: Vec<toml::Table>,
 }
 
 fn default_seeds() -> Vec<u64> {
@@ -58,7 +76,7 @@ pub struct FeatureConfig {
 }
 
 /// One model family with its hyperparameters, as written in `[[models]]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "family", rename_all = "snake_case")]
 pub enum ModelSpec {
     /// `overdue_models::LogisticRegression`.
@@ -66,12 +84,41 @@ pub enum ModelSpec {
 }
 
 impl ModelSpec {
+    /// The `family` names a config may use.
+    pub const FAMILIES: &[&str] = &["logistic_regression"];
+
     /// The classifier this entry describes.
     pub fn classifier(&self) -> Box<dyn Classifier> {
         match self {
             ModelSpec::LogisticRegression(params) => Box::new(params.clone()),
         }
     }
+
+    /// Reads a `[[models]]` table (grid already expanded). The family's
+    /// parameters are deserialised directly, not through a tagged enum, so
+    /// that an error keeps the exact key path.
+    fn from_table(mut table: toml::Table) -> Result<Self, (String, String)> {
+        let family = match table.remove("family") {
+            Some(toml::Value::String(family)) => family,
+            Some(other) => return Err(("family".into(), format!("must be a string, not {}", other.type_str()))),
+            None => {
+                return Err(("family".into(), format!("missing: one of {}", Self::FAMILIES.join(", "))));
+            }
+        };
+        let params = toml::Value::Table(table);
+        match family.as_str() {
+            "logistic_regression" => Ok(Self::LogisticRegression(parse_params(params)?)),
+            unknown => {
+                let expected: Vec<String> = Self::FAMILIES.iter().map(|f| format!("`{f}`")).collect();
+                let message = format!("unknown variant `{unknown}`, expected one of {}", expected.join(", "));
+                Err(("family".into(), with_suggestion(&message)))
+            }
+        }
+    }
+}
+
+fn parse_params<T: serde::de::DeserializeOwned>(params: toml::Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(params).map_err(describe_error)
 }
 
 impl SweepConfig {
@@ -99,10 +146,22 @@ impl SweepConfig {
     /// (empty when the TOML itself is malformed).
     pub fn parse(text: &str) -> Result<Self, (String, String)> {
         let deserializer = toml::Deserializer::parse(text).map_err(|e| (String::new(), e.to_string()))?;
-        let config: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let message = e.inner().to_string();
-            (key_path(&e.path().to_string(), &message), with_suggestion(&message))
-        })?;
+        let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(describe_error)?;
+        let mut models = Vec::new();
+        for (index, table) in file.models.iter().enumerate() {
+            models.extend(expand_grid(table).map_err(|(key, message)| (format!("models[{index}]{key}"), message))?);
+        }
+        let config = SweepConfig {
+            source: PathBuf::new(),
+            name: file.name,
+            output: file.output,
+            seeds: file.seeds,
+            threads: file.threads,
+            data: file.data,
+            features: file.features,
+            split: file.split,
+            models,
+        };
         config.check().map_err(|(key, message)| (key.to_string(), message))?;
         Ok(config)
     }
@@ -117,6 +176,9 @@ impl SweepConfig {
         }
         if self.models.is_empty() {
             return Err(("models", "give at least one [[models]] entry".into()));
+        }
+        if self.threads == Some(0) {
+            return Err(("threads", "must be at least 1".into()));
         }
         for model in &self.models {
             model.classifier().validate().map_err(|e| ("models", e.to_string()))?;
@@ -160,6 +222,48 @@ fn parse_month_range(text: &str) -> Result<Vec<u32>, String> {
         return Err(format!("window range `{text}` is empty"));
     }
     Ok((start..=end).collect())
+}
+
+/// The key path and message of a serde error, with a suggestion for typos.
+fn describe_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> (String, String) {
+    let message = error.inner().to_string();
+    (key_path(&error.path().to_string(), &message), with_suggestion(&message))
+}
+
+/// Expands one `[[models]]` table into one [`ModelSpec`] per combination of its
+/// `grid` values (the cartesian product, keys in alphabetical order, the last
+/// key varying fastest). Error keys are relative to the table (`.c`, `.grid`).
+fn expand_grid(table: &toml::Table) -> Result<Vec<ModelSpec>, (String, String)> {
+    let mut base = table.clone();
+    let grid = match base.remove("grid") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(grid)) => grid,
+        Some(_) => return Err((".grid".into(), "must be a table of lists, e.g. grid = { c = [0.1, 1.0] }".into())),
+    };
+    let mut axes: Vec<(&String, &Vec<toml::Value>)> = Vec::new();
+    for (key, values) in &grid {
+        let key_path = format!(".grid.{key}");
+        match values {
+            toml::Value::Array(values) if !values.is_empty() => axes.push((key, values)),
+            _ => return Err((key_path, "must be a non-empty list of values".into())),
+        }
+        if base.contains_key(key) {
+            return Err((key_path, format!("`{key}` is also set outside the grid: set it in one place")));
+        }
+    }
+    let combinations = axes.iter().map(|(_, values)| values.len()).product::<usize>();
+    let mut specs = Vec::with_capacity(combinations);
+    for mut k in 0..combinations {
+        let mut table = base.clone();
+        for (key, values) in axes.iter().rev() {
+            table.insert((*key).clone(), values[k % values.len()].clone());
+            k /= values.len();
+        }
+        let spec = ModelSpec::from_table(table)
+            .map_err(|(key, message)| (if key.is_empty() { key } else { format!(".{key}") }, message))?;
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// The dotted path of the key at fault. Inside tagged tables (`[data]`,
@@ -262,7 +366,7 @@ mod tests {
     #[test]
     fn an_unknown_family_is_rejected() {
         let (key, message) = parse_err(&MINIMAL.replace("logistic_regression", "logistic_regresion"));
-        assert!(key.starts_with("models"), "{key}");
+        assert_eq!(key, "models[0].family");
         assert!(message.contains("did you mean `logistic_regression`"), "{message}");
     }
 
@@ -282,6 +386,34 @@ mod tests {
             let expected = NaiveDate::from_ymd_opt(2018, 2, 1).unwrap();
             assert!(matches!(config.split, SplitSpec::Cutoffs { validation_from, .. } if validation_from == expected));
         }
+    }
+
+    #[test]
+    fn a_grid_expands_to_the_cartesian_product() {
+        let text = format!("{MINIMAL}grid = {{ c = [0.1, 1.0, 10.0], class_weight = [\"none\", \"balanced\"] }}\n");
+        let config = SweepConfig::parse(&text).unwrap();
+        assert_eq!(config.models.len(), 6);
+        let cs: Vec<f64> = config
+            .models
+            .iter()
+            .map(|m| match m {
+                ModelSpec::LogisticRegression(lr) => lr.c,
+            })
+            .collect();
+        assert_eq!(cs, [0.1, 0.1, 1.0, 1.0, 10.0, 10.0], "c is the first key alphabetically, so it varies slowest");
+    }
+
+    #[test]
+    fn grid_errors_name_the_model_and_the_key() {
+        let (key, message) = parse_err(&format!("{MINIMAL}grid = {{ c = [] }}\n"));
+        assert_eq!((key.as_str(), message.contains("non-empty")), ("models[0].grid.c", true));
+        let (key, _) = parse_err(&format!("{MINIMAL}c = 1.0\ngrid = {{ c = [0.1] }}\n"));
+        assert_eq!(key, "models[0].grid.c");
+        let (key, message) = parse_err(&format!("{MINIMAL}grid = {{ cc = [0.1] }}\n"));
+        assert_eq!(key, "models[0].cc");
+        assert!(message.contains("did you mean `c`"), "{message}");
+        let (key, _) = parse_err(&format!("{MINIMAL}grid = {{ c = [\"high\"] }}\n"));
+        assert_eq!(key, "models[0].c");
     }
 
     #[test]

@@ -44,3 +44,11 @@ fn cpu_model() -> Option<String> {
         .and_then(|line| line.split_once(':'))
         .map(|(_, name)| name.trim().to_string())
 }
+
+/// Peak resident set size of this process in bytes (Linux: `VmHWM`).
+pub(crate) fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

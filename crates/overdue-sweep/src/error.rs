@@ -37,6 +37,15 @@ pub enum SweepError {
     /// The features could not be built.
     #[error(transparent)]
     Features(#[from] overdue_features::FeatureError),
+    /// A results folder holds no run records.
+    #[error("{}: no run records here (is this a sweep's output folder?)", path.display())]
+    NoRecords {
+        /// The folder that should hold `<run_id>.json` files.
+        path: PathBuf,
+    },
+    /// The thread pool could not be built.
+    #[error("cannot start the thread pool: {0}")]
+    Threads(String),
     /// Runs failed and the sweep was asked to stop at the first failure.
     #[error("run {run_id} failed: {reason}")]
     RunFailed {

@@ -19,6 +19,36 @@ pub struct RunResults {
     pub chosen_threshold: Option<f64>,
     /// Metrics on the test part at the chosen threshold.
     pub test_at_chosen_threshold: Option<Evaluation>,
+    /// The test part's precision-recall curve, subsampled for plotting
+    /// (absent when the test part holds one class).
+    pub test_pr_curve: Option<CurvePoints>,
+}
+
+/// Most points kept of a curve in a record.
+pub const MAX_CURVE_POINTS: usize = 200;
+
+/// A curve as parallel lists of coordinates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoints {
+    /// Horizontal coordinates (recall, for a PR curve).
+    pub x: Vec<f64>,
+    /// Vertical coordinates (precision, for a PR curve).
+    pub y: Vec<f64>,
+}
+
+impl CurvePoints {
+    /// Keeps at most `max_points` points (at least 2), evenly spaced by index,
+    /// always including the first and the last.
+    pub fn subsample(x: &[f64], y: &[f64], max_points: usize) -> Self {
+        let n = x.len().min(y.len());
+        let keep = max_points.max(2);
+        if n <= keep {
+            return Self { x: x[..n].to_vec(), y: y[..n].to_vec() };
+        }
+        let indices = (0..keep).map(|k| k * (n - 1) / (keep - 1));
+        let (x, y) = indices.map(|i| (x[i], y[i])).unzip();
+        Self { x, y }
+    }
 }
 
 /// How a run ended.
@@ -48,6 +78,9 @@ pub struct RunCost {
     pub train_rows_per_second: f64,
     /// Predicted rows per second.
     pub predict_rows_per_second: f64,
+    /// Peak resident memory of the whole sweep process so far, in bytes
+    /// (an upper bound for this run; absent where the OS does not tell).
+    pub process_peak_rss_bytes: Option<u64>,
 }
 
 /// One line of `runs.jsonl`: a run's identity, cell, data, results and cost.
@@ -57,6 +90,8 @@ pub struct RunRecord {
     pub run_id: String,
     /// Name of the sweep that produced it.
     pub sweep: String,
+    /// The config file the sweep was started with, as given.
+    pub config_file: String,
     /// What was run.
     pub cell: RunCell,
     /// Number of features.
@@ -72,4 +107,18 @@ pub struct RunRecord {
     pub environment: Environment,
     /// When the run finished (UTC, RFC 3339).
     pub finished_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsampling_keeps_both_ends_and_at_most_the_limit() {
+        let x: Vec<f64> = (0..1000).map(f64::from).collect();
+        let curve = CurvePoints::subsample(&x, &x, 10);
+        assert_eq!(curve.x.len(), 10);
+        assert_eq!((curve.x[0], curve.x[9]), (0.0, 999.0));
+        assert_eq!(CurvePoints::subsample(&x[..5], &x[..5], 10).x.len(), 5);
+    }
 }

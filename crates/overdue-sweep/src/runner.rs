@@ -5,30 +5,30 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use overdue_data::InvoiceTable;
-use overdue_features::{Dataset, HistoryWindow, ReceivablesFeatures, Split};
-use overdue_metrics::{Evaluation, best_f1_threshold, evaluate};
+use overdue_features::{Dataset, ReceivablesFeatures, Split};
+use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::FitOptions;
 
-use crate::cell::fingerprint;
+use crate::environment::peak_rss_bytes;
+use crate::plan::{PlannedRun, Shard, plan_sweep};
+use crate::record::CurvePoints;
 use crate::{
-    DataConfig, Environment, ModelSpec, RunCell, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig,
-    SweepError,
+    DataConfig, Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError,
 };
 
-/// Name of the study-1 feature set in run cells.
-const RECEIVABLES_FEATURE_SET: &str = "receivables_history";
-
-/// How a sweep behaves when runs fail.
+/// How a sweep runs.
 #[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
     /// Stop at the first failed run instead of recording it and going on.
     pub fail_fast: bool,
+    /// Run only this share of the grid.
+    pub shard: Option<Shard>,
 }
 
 /// What a sweep did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSummary {
-    /// Cells in the grid.
+    /// Cells in the grid (of this shard).
     pub cells: usize,
     /// Cells skipped because a finished record was already stored.
     pub skipped: usize,
@@ -40,125 +40,153 @@ pub struct SweepSummary {
     pub output: PathBuf,
 }
 
-/// A cell of the grid, before it runs.
-struct PlannedRun<'a> {
-    cell: RunCell,
-    model: &'a ModelSpec,
-    window: usize,
+/// Progress of a sweep, for the command line to show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepEvent {
+    /// A stage (data, features) ended; the text says what it did.
+    Stage(String),
+    /// The grid is known: this many runs, this many already finished.
+    Planned {
+        /// Runs in the grid (or shard).
+        total: usize,
+        /// Of which already finished.
+        already_finished: usize,
+    },
+    /// A run ended (or was skipped); the text says how.
+    RunEnded {
+        /// Runs ended so far, this one included.
+        done: usize,
+        /// Runs in the grid.
+        total: usize,
+        /// One line describing the run and its result.
+        line: String,
+    },
 }
 
-/// Runs every cell of `config` that has no finished record yet, storing each
-/// record as soon as its run ends, then writes `runs.jsonl` and `report.md`.
-///
-/// `log` receives one line per stage and per run.
+/// Runs every cell of `config` (or of one shard of it) that has no finished
+/// record yet, storing each record as soon as its run ends, then publishes
+/// `runs.jsonl` and the report.
 pub fn run_sweep(
     config: &SweepConfig,
     options: &SweepOptions,
-    log: &mut dyn FnMut(&str),
+    on_event: &mut (dyn FnMut(SweepEvent) + Send),
+) -> Result<SweepSummary, SweepError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = config.threads {
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool.build().map_err(|e| SweepError::Threads(e.to_string()))?;
+    pool.install(|| run_in_pool(config, options, on_event))
+}
+
+fn run_in_pool(
+    config: &SweepConfig,
+    options: &SweepOptions,
+    on_event: &mut (dyn FnMut(SweepEvent) + Send),
 ) -> Result<SweepSummary, SweepError> {
     let store = RunStore::open(&config.output)?;
-    let environment = Environment::current();
-
-    let started = Instant::now();
-    let table = load_data(&config.data)?;
-    log(&format!("data: {} invoices in {:.2}s", table.len(), started.elapsed().as_secs_f64()));
-
-    let started = Instant::now();
-    let features = ReceivablesFeatures::new(&config.features.windows)?;
-    let datasets = features.build(&table, &config.split)?;
-    let feature_seconds = started.elapsed().as_secs_f64();
-    log(&format!(
-        "features: {} windows x {} rows x {} columns in {feature_seconds:.2}s",
-        datasets.len(),
-        datasets[0].1.n_rows(),
-        datasets[0].1.n_features()
-    ));
-
-    let plan = plan_runs(config, &datasets);
-    let mut summary =
-        SweepSummary { cells: plan.len(), skipped: 0, finished: 0, failed: 0, output: config.output.clone() };
-    for (k, planned) in plan.iter().enumerate() {
-        let run_id = planned.cell.run_id();
-        let label = format!(
-            "[{}/{}] {} w={} seed={} ({run_id})",
-            k + 1,
-            plan.len(),
-            planned.cell.family,
-            planned.cell.window_months,
-            planned.cell.seed
-        );
-        if store.is_finished(&run_id)? {
-            summary.skipped += 1;
-            log(&format!("{label}: already finished, skipped"));
-            continue;
+    let plan = plan_sweep(config, options.shard)?;
+    let mut pending = Vec::new();
+    for run in &plan {
+        if !store.is_finished(&run.run_id)? {
+            pending.push(run);
         }
-        let dataset = &datasets[planned.window].1;
-        let fit_options = FitOptions { seed: planned.cell.seed };
-        let (outcome, cost) = run_cell(planned.model, dataset, &fit_options, feature_seconds);
-        let record = RunRecord {
-            run_id: run_id.clone(),
-            sweep: config.name.clone(),
-            cell: planned.cell.clone(),
-            features: dataset.n_features(),
-            splits: dataset.split_summaries(),
-            outcome,
-            cost,
-            environment: environment.clone(),
-            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        };
-        store.write(&record)?;
-        match &record.outcome {
-            RunOutcome::Finished(results) => {
-                summary.finished += 1;
-                let test = &results.test;
-                let ap = test.average_precision.map_or("n/a".into(), |ap| format!("{ap:.4}"));
-                log(&format!("{label}: test accuracy {:.4}, AUPRC {ap}", test.accuracy));
-            }
-            RunOutcome::Failed { reason } => {
-                summary.failed += 1;
-                log(&format!("{label}: FAILED: {reason}"));
-                if options.fail_fast {
-                    return Err(SweepError::RunFailed { run_id, reason: reason.clone() });
+    }
+    let mut summary = SweepSummary {
+        cells: plan.len(),
+        skipped: plan.len() - pending.len(),
+        finished: 0,
+        failed: 0,
+        output: config.output.clone(),
+    };
+    on_event(SweepEvent::Planned { total: plan.len(), already_finished: summary.skipped });
+
+    if !pending.is_empty() {
+        let datasets = build_datasets(config, on_event)?;
+        let environment = Environment::current();
+        for run in pending {
+            let (dataset, feature_seconds) = &datasets[run.window];
+            let model = &config.models[run.model];
+            let fit_options = FitOptions { seed: run.cell.seed };
+            let (outcome, cost) = run_cell(model, dataset, &fit_options, *feature_seconds);
+            let record = RunRecord {
+                run_id: run.run_id.clone(),
+                sweep: config.name.clone(),
+                config_file: config.source.display().to_string(),
+                cell: run.cell.clone(),
+                features: dataset.n_features(),
+                splits: dataset.split_summaries(),
+                outcome,
+                cost,
+                environment: environment.clone(),
+                finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            };
+            store.write(&record)?;
+            let failure = match &record.outcome {
+                RunOutcome::Finished(_) => {
+                    summary.finished += 1;
+                    None
                 }
+                RunOutcome::Failed { reason } => {
+                    summary.failed += 1;
+                    Some(reason.clone())
+                }
+            };
+            on_event(SweepEvent::RunEnded {
+                done: summary.skipped + summary.finished + summary.failed,
+                total: plan.len(),
+                line: describe(run, &record.outcome),
+            });
+            if let (Some(reason), true) = (failure, options.fail_fast) {
+                return Err(SweepError::RunFailed { run_id: run.run_id.clone(), reason });
             }
         }
     }
 
-    let run_ids: Vec<String> = plan.iter().map(|p| p.cell.run_id()).collect();
-    crate::report::publish(config, &store, &run_ids)?;
+    let run_ids: Vec<String> = plan.iter().map(|p| p.run_id.clone()).collect();
+    crate::report::publish_runs(&config.output, &store, &run_ids)?;
     Ok(summary)
+}
+
+fn describe(run: &PlannedRun, outcome: &RunOutcome) -> String {
+    let cell = &run.cell;
+    let what = format!("{} w={} seed={} ({})", cell.family, cell.window_months, cell.seed, run.run_id);
+    match outcome {
+        RunOutcome::Finished(results) => {
+            let ap = results.test.average_precision.map_or("n/a".into(), |ap| format!("{ap:.4}"));
+            format!("{what}: test accuracy {:.4}, AUPRC {ap}", results.test.accuracy)
+        }
+        RunOutcome::Failed { reason } => format!("{what}: FAILED: {reason}"),
+    }
+}
+
+/// Loads the data and builds one dataset per window, each with the seconds its
+/// features took (all windows are built in one pass; each gets the whole cost).
+fn build_datasets(
+    config: &SweepConfig,
+    on_event: &mut (dyn FnMut(SweepEvent) + Send),
+) -> Result<Vec<(Dataset, f64)>, SweepError> {
+    let started = Instant::now();
+    let table = load_data(&config.data)?;
+    on_event(SweepEvent::Stage(format!("data: {} invoices in {:.2}s", table.len(), started.elapsed().as_secs_f64())));
+
+    let started = Instant::now();
+    let datasets = ReceivablesFeatures::new(&config.features.windows)?.build(&table, &config.split)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let (_, first) = &datasets[0];
+    on_event(SweepEvent::Stage(format!(
+        "features: {} windows x {} rows x {} columns in {seconds:.2}s",
+        datasets.len(),
+        first.n_rows(),
+        first.n_features()
+    )));
+    Ok(datasets.into_iter().map(|(_, dataset)| (dataset, seconds)).collect())
 }
 
 fn load_data(data: &DataConfig) -> Result<InvoiceTable, SweepError> {
     match data {
         DataConfig::Receivables(world) => Ok(world.generate()?),
     }
-}
-
-/// The grid, in a stable order: window, then model, then seed.
-fn plan_runs<'a>(config: &'a SweepConfig, datasets: &[(HistoryWindow, Dataset)]) -> Vec<PlannedRun<'a>> {
-    let data = fingerprint(&config.data);
-    let split = serde_json::to_value(&config.split).expect("split specs serialise");
-    let mut plan = Vec::new();
-    for (window, (history, _)) in datasets.iter().enumerate() {
-        for model in &config.models {
-            let classifier = model.classifier();
-            for &seed in &config.seeds {
-                let cell = RunCell {
-                    data: data.clone(),
-                    feature_set: RECEIVABLES_FEATURE_SET.into(),
-                    window_months: history.months,
-                    split: split.clone(),
-                    family: classifier.family().into(),
-                    hyperparameters: classifier.hyperparameters(),
-                    seed,
-                    code_version: env!("CARGO_PKG_VERSION").into(),
-                };
-                plan.push(PlannedRun { cell, model, window });
-            }
-        }
-    }
-    plan
 }
 
 /// Fits and evaluates one cell. Every failure, a panic inside a model included,
@@ -216,6 +244,9 @@ fn fit_and_evaluate(
         Some(threshold) => Some(eval(test.labels, &test_scores, threshold)?),
         None => None,
     };
+    let test_pr_curve = pr_curve(test.labels, &test_scores)
+        .ok()
+        .map(|curve| CurvePoints::subsample(&curve.recall, &curve.precision, crate::record::MAX_CURVE_POINTS));
     let predicted_rows = (validation.n_rows() + test.n_rows()) as f64;
     let cost = RunCost {
         feature_seconds,
@@ -223,12 +254,14 @@ fn fit_and_evaluate(
         predict_seconds,
         train_rows_per_second: train.n_rows() as f64 / fit_seconds.max(1e-9),
         predict_rows_per_second: predicted_rows / predict_seconds.max(1e-9),
+        process_peak_rss_bytes: peak_rss_bytes(),
     };
     let outcome = RunOutcome::Finished(Box::new(RunResults {
         validation: validation_eval,
         test: test_eval,
         chosen_threshold,
         test_at_chosen_threshold,
+        test_pr_curve,
     }));
     Ok((outcome, cost))
 }

@@ -25,17 +25,31 @@ impl RunStore {
         Ok(Self { runs })
     }
 
+    /// Opens the store under `output`, which must already hold a `runs` folder.
+    pub fn open_existing(output: &Path) -> Result<Self, SweepError> {
+        let runs = output.join("runs");
+        if !runs.is_dir() {
+            return Err(SweepError::NoRecords { path: runs });
+        }
+        Ok(Self { runs })
+    }
+
     fn path_of(&self, run_id: &str) -> PathBuf {
         self.runs.join(format!("{run_id}.json"))
     }
 
-    /// Whether a finished (not failed) record of `run_id` is stored.
-    pub fn is_finished(&self, run_id: &str) -> Result<bool, SweepError> {
+    /// The stored record of `run_id`, if any.
+    pub fn read(&self, run_id: &str) -> Result<Option<RunRecord>, SweepError> {
         let path = self.path_of(run_id);
         if !path.exists() {
-            return Ok(false);
+            return Ok(None);
         }
-        Ok(matches!(read_record(&path)?.outcome, RunOutcome::Finished(_)))
+        read_record(&path).map(Some)
+    }
+
+    /// Whether a finished (not failed) record of `run_id` is stored.
+    pub fn is_finished(&self, run_id: &str) -> Result<bool, SweepError> {
+        Ok(self.read(run_id)?.is_some_and(|r| matches!(r.outcome, RunOutcome::Finished(_))))
     }
 
     /// Stores `record` atomically, replacing any earlier record of the same run.

@@ -3,7 +3,9 @@
 use std::fs;
 use std::path::Path;
 
-use overdue_sweep::{RunOutcome, RunRecord, RunStore, SweepConfig, SweepOptions, run_sweep};
+use overdue_sweep::{
+    RunOutcome, RunRecord, RunStore, Shard, SweepConfig, SweepOptions, merge_folders, report_folder, run_sweep,
+};
 
 fn config(output: &Path, extra_models: &str) -> SweepConfig {
     let text = format!(
@@ -59,7 +61,10 @@ fn every_cell_gets_one_finished_record_and_a_report() {
     let report = fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("## Test accuracy") && report.contains("## Test AUPRC"), "{report}");
     assert!(report.contains("| 2 |") && report.contains("| 4 |"), "one row per window: {report}");
-    assert!(report.contains("mean over 2 seeds"), "{report}");
+    assert!(report.contains("95% confidence interval") && report.contains(" ± "), "{report}");
+    let csv = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2, "a header and one row per window x model: {csv}");
+    assert!(fs::read_to_string(dir.path().join("tables.tex")).unwrap().contains("\\toprule"));
 }
 
 #[test]
@@ -110,4 +115,50 @@ fn a_corrupt_record_is_reported_with_its_path() {
     fs::write(dir.path().join("runs").join(format!("{victim}.json")), "not json").unwrap();
     let err = run_sweep(&config, &SweepOptions::default(), &mut |_| {}).unwrap_err().to_string();
     assert!(err.contains(&victim) && err.contains("corrupt run record"), "{err}");
+}
+
+fn outcomes_by_id(output: &Path) -> Vec<(String, RunOutcome)> {
+    let mut records = RunStore::open(output).unwrap().records().unwrap();
+    records.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    records.into_iter().map(|r| (r.run_id, r.outcome)).collect()
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_sweep() {
+    let whole = tempfile::tempdir().unwrap();
+    run(&config(whole.path(), ""));
+    let shards: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        let options = SweepOptions { shard: Some(Shard { index: i + 1, count: 3 }), ..SweepOptions::default() };
+        run_sweep(&config(dir.path(), ""), &options, &mut |_| {}).unwrap();
+    }
+    let merged = tempfile::tempdir().unwrap();
+    let sources: Vec<&Path> = shards.iter().map(|d| d.path()).collect();
+    let summary = merge_folders(merged.path(), &sources).unwrap();
+    assert_eq!((summary.copied, summary.kept, summary.conflicts.len()), (4, 0, 0));
+    assert_eq!(outcomes_by_id(merged.path()), outcomes_by_id(whole.path()));
+
+    // Merging again changes nothing.
+    let again = merge_folders(merged.path(), &sources).unwrap();
+    assert_eq!((again.copied, again.kept), (0, 4));
+}
+
+#[test]
+fn a_report_is_rebuilt_from_records_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&config(dir.path(), ""));
+    let original = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    for name in ["report.md", "summary.csv", "tables.tex", "runs.jsonl"] {
+        fs::remove_file(dir.path().join(name)).unwrap();
+    }
+    report_folder(dir.path()).unwrap();
+    assert_eq!(fs::read_to_string(dir.path().join("report.md")).unwrap(), original);
+    assert_eq!(jsonl(dir.path()).len(), 4);
+}
+
+#[test]
+fn reporting_a_folder_without_records_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = report_folder(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("no run records"), "{err}");
 }

@@ -1,0 +1,139 @@
+//! The Markdown report: provenance, split table, metric tables, cost, failures.
+
+use std::fmt::Write as _;
+
+use super::summary::{CellSummary, Estimate, Summary};
+
+/// A metric table: title, the baseline column's name and value, the cell value.
+struct MetricTable {
+    title: &'static str,
+    baseline_name: &'static str,
+    baseline: fn(&overdue_features::SplitSummary) -> f64,
+    value: fn(&CellSummary) -> Option<Estimate>,
+}
+
+const TABLES: [MetricTable; 3] = [
+    MetricTable {
+        title: "Test accuracy (threshold 0.5)",
+        baseline_name: "majority baseline",
+        baseline: |s| s.majority_baseline,
+        value: |c| Some(c.accuracy),
+    },
+    MetricTable {
+        title: "Test AUPRC (average precision)",
+        baseline_name: "late share (random ranking)",
+        baseline: |s| s.late_share,
+        value: |c| c.auprc,
+    },
+    MetricTable { title: "Test ROC AUC", baseline_name: "random ranking", baseline: |_| 0.5, value: |c| c.roc_auc },
+];
+
+/// Formats an estimate as `0.7123` or `0.7123 ± 0.0040`.
+pub(super) fn format_estimate(e: Option<Estimate>) -> String {
+    match e {
+        None => "—".into(),
+        Some(Estimate { mean, ci95: None, .. }) => format!("{mean:.4}"),
+        Some(Estimate { mean, ci95: Some(h), .. }) => format!("{mean:.4} ± {h:.4}"),
+    }
+}
+
+/// Renders the whole report.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Sweep `{}`\n", summary.sweeps.join("`, `"));
+    let _ = writeln!(
+        out,
+        "Produced by `overdue sweep {}` with {}, on {}. {} runs ({} failed); data fingerprint `{}`; \
+         last run finished {}. Regenerate this report with `overdue report <results folder>`.\n",
+        summary.config_files.join(", "),
+        summary.builds.join("; "),
+        summary.machines.join("; "),
+        summary.runs,
+        summary.failures.len(),
+        summary.data.join("`, `"),
+        summary.last_finished,
+    );
+    write_split(&mut out, summary);
+    let seeds = summary.cells.iter().map(|c| c.accuracy.n).max().unwrap_or(0);
+    for table in &TABLES {
+        write_metric_table(&mut out, summary, table);
+    }
+    if seeds > 1 {
+        let _ = writeln!(out, "Cells show the mean over seeds ± the half-width of its 95% confidence interval.\n");
+    }
+    write_cost(&mut out, summary);
+    if !summary.failures.is_empty() {
+        let _ = writeln!(out, "## Failed runs\n");
+        for (run_id, what, reason) in &summary.failures {
+            let _ = writeln!(out, "- `{run_id}` {what}: {reason}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn write_split(out: &mut String, summary: &Summary) {
+    let _ = writeln!(out, "## Time split\n");
+    let _ = writeln!(out, "| part | invoices | late share | majority baseline | first date | last date |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
+    for s in &summary.split {
+        let date = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "—".into(), |d| d.to_string());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.4} | {:.4} | {} | {} |",
+            s.split.name(),
+            s.rows,
+            s.late_share,
+            s.majority_baseline,
+            date(s.first_date),
+            date(s.last_date)
+        );
+    }
+    out.push('\n');
+}
+
+fn write_metric_table(out: &mut String, summary: &Summary, table: &MetricTable) {
+    let test = summary.split.iter().find(|s| s.split == overdue_features::Split::Test);
+    let _ = writeln!(out, "## {}\n", table.title);
+    let _ = write!(out, "| window (months) | {} |", table.baseline_name);
+    for model in &summary.models {
+        let _ = write!(out, " {} |", model.label);
+    }
+    let _ = writeln!(out, "\n|---:|---:|{}", "---:|".repeat(summary.models.len()));
+    for &w in &summary.windows {
+        let baseline = test.map_or_else(|| "—".into(), |s| format!("{:.4}", (table.baseline)(s)));
+        let _ = write!(out, "| {w} | {baseline} |");
+        for m in 0..summary.models.len() {
+            let value = summary.cell(w, m).and_then(table.value);
+            let _ = write!(out, " {} |", format_estimate(value));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+fn write_cost(out: &mut String, summary: &Summary) {
+    let _ = writeln!(out, "## Cost (medians over windows and seeds)\n");
+    let _ = writeln!(out, "| model | fit seconds | training rows/s | prediction rows/s |");
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    for (m, model) in summary.models.iter().enumerate() {
+        let cells: Vec<&CellSummary> = summary.cells.iter().filter(|c| c.model == m).collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let median = |f: fn(&CellSummary) -> f64| {
+            let mut v: Vec<f64> = cells.iter().map(|c| f(c)).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.3} | {:.0} | {:.0} |",
+            model.label,
+            median(|c| c.fit_seconds),
+            median(|c| c.train_rows_per_second),
+            median(|c| c.predict_rows_per_second)
+        );
+    }
+    out.push('\n');
+}

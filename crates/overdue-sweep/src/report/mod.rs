@@ -1,0 +1,71 @@
+//! Publishing results from stored records alone, never re-running anything:
+//! `runs.jsonl`, `report.md`, `summary.csv` and `tables.tex`.
+
+mod markdown;
+mod summary;
+mod tables;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use summary::{CellSummary, Estimate, ModelColumn, Summary, summarize};
+
+use crate::{RunRecord, RunStore, SweepError};
+
+/// After a sweep: writes `runs.jsonl` with the records of `run_ids` (in that
+/// order, the grid's), then the report files from those same records.
+pub(crate) fn publish_runs(output: &Path, store: &RunStore, run_ids: &[String]) -> Result<(), SweepError> {
+    let mut by_id: BTreeMap<String, RunRecord> = store.records()?.into_iter().map(|r| (r.run_id.clone(), r)).collect();
+    let records: Vec<RunRecord> = run_ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    write_jsonl(output, &records)?;
+    write_report(output, &records).map(|_| ())
+}
+
+/// `runs.jsonl`: one record per line, readable by pandas and polars as is.
+fn write_jsonl(output: &Path, records: &[RunRecord]) -> Result<(), SweepError> {
+    let mut lines = String::new();
+    for record in records {
+        lines.push_str(&serde_json::to_string(record).expect("records always serialise"));
+        lines.push('\n');
+    }
+    write_file(&output.join("runs.jsonl"), &lines)
+}
+
+/// Writes the report files for `records` into `output`; returns their paths.
+pub fn write_report(output: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, SweepError> {
+    let summary = summarize(records);
+    let files = [
+        ("report.md", markdown::render(&summary)),
+        ("summary.csv", tables::csv(&summary)),
+        ("tables.tex", tables::latex(&summary)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = output.join(name);
+        write_file(&path, &text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `overdue report DIR`: `runs.jsonl` and the report of every record stored
+/// under `output`, ordered by window, family, hyperparameters and seed.
+pub fn report_folder(output: &Path) -> Result<Vec<PathBuf>, SweepError> {
+    let mut records = RunStore::open_existing(output)?.records()?;
+    if records.is_empty() {
+        return Err(SweepError::NoRecords { path: output.join("runs") });
+    }
+    records.sort_by(|a, b| {
+        let key = |r: &RunRecord| {
+            (r.cell.window_months, r.cell.family.clone(), r.cell.hyperparameters.to_string(), r.cell.seed)
+        };
+        key(a).cmp(&key(b))
+    });
+    write_jsonl(output, &records)?;
+    write_report(output, &records)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), SweepError> {
+    fs::write(path, text).map_err(|source| SweepError::Io { path: path.to_path_buf(), source })
+}

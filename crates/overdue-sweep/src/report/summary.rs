@@ -1,0 +1,235 @@
+//! Aggregating run records into the cells of a results table.
+
+use std::collections::BTreeSet;
+
+use overdue_features::SplitSummary;
+
+use crate::{RunOutcome, RunRecord};
+
+/// A metric over the seeds of one cell: mean and 95% confidence half-width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Mean over seeds.
+    pub mean: f64,
+    /// Half-width of the 95% confidence interval of the mean (Student's t);
+    /// `None` with a single seed.
+    pub ci95: Option<f64>,
+    /// Number of seeds.
+    pub n: usize,
+}
+
+impl Estimate {
+    /// The estimate of `values`, or `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let ci95 = (n > 1).then(|| {
+            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            student_t_975(n - 1) * (variance / n as f64).sqrt()
+        });
+        Some(Self { mean, ci95, n })
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom.
+fn student_t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    TABLE.get(df.wrapping_sub(1)).copied().unwrap_or(1.960)
+}
+
+/// A model column of the tables: a family with one set of hyperparameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelColumn {
+    /// The family name, numbered when a family appears with several settings.
+    pub label: String,
+    /// The family.
+    pub family: String,
+    /// The hyperparameters.
+    pub hyperparameters: serde_json::Value,
+}
+
+/// The finished runs of one window x model cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSummary {
+    /// History window in months.
+    pub window_months: u32,
+    /// Index into [`Summary::models`].
+    pub model: usize,
+    /// Test accuracy at 0.5.
+    pub accuracy: Estimate,
+    /// Test average precision (AUPRC); absent when undefined.
+    pub auprc: Option<Estimate>,
+    /// Test ROC AUC; absent when undefined.
+    pub roc_auc: Option<Estimate>,
+    /// Median fit seconds.
+    pub fit_seconds: f64,
+    /// Median training rows per second.
+    pub train_rows_per_second: f64,
+    /// Median predicted rows per second.
+    pub predict_rows_per_second: f64,
+}
+
+/// Everything the report shows, computed from records alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Sweep names found in the records.
+    pub sweeps: Vec<String>,
+    /// Config files found in the records.
+    pub config_files: Vec<String>,
+    /// Distinct (version, commit, rustc) found.
+    pub builds: Vec<String>,
+    /// Distinct machines (cpu, cores, threads, os) found.
+    pub machines: Vec<String>,
+    /// Data fingerprints found.
+    pub data: Vec<String>,
+    /// Latest finish time.
+    pub last_finished: String,
+    /// Number of records.
+    pub runs: usize,
+    /// The split of the first record (every window has the same rows).
+    pub split: Vec<SplitSummary>,
+    /// Windows, ascending.
+    pub windows: Vec<u32>,
+    /// Model columns, in order of first appearance.
+    pub models: Vec<ModelColumn>,
+    /// One entry per window x model with at least one finished run.
+    pub cells: Vec<CellSummary>,
+    /// Failed runs: (run id, description, reason).
+    pub failures: Vec<(String, String, String)>,
+}
+
+impl Summary {
+    /// The cell of a window and model, if any run of it finished.
+    pub fn cell(&self, window_months: u32, model: usize) -> Option<&CellSummary> {
+        self.cells.iter().find(|c| c.window_months == window_months && c.model == model)
+    }
+}
+
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    values.collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Summarises `records` (any order).
+pub fn summarize(records: &[RunRecord]) -> Summary {
+    let mut models: Vec<ModelColumn> = Vec::new();
+    for r in records {
+        if !models.iter().any(|m| m.family == r.cell.family && m.hyperparameters == r.cell.hyperparameters) {
+            models.push(ModelColumn {
+                label: r.cell.family.clone(),
+                family: r.cell.family.clone(),
+                hyperparameters: r.cell.hyperparameters.clone(),
+            });
+        }
+    }
+    let families: Vec<String> = models.iter().map(|m| m.family.clone()).collect();
+    for (i, model) in models.iter_mut().enumerate() {
+        if families.iter().filter(|f| **f == model.family).count() > 1 {
+            let k = families[..i].iter().filter(|f| **f == model.family).count() + 1;
+            model.label = format!("{} #{k}", model.family);
+        }
+    }
+    let windows: Vec<u32> = records.iter().map(|r| r.cell.window_months).collect::<BTreeSet<_>>().into_iter().collect();
+
+    let mut cells = Vec::new();
+    for &window in &windows {
+        for (m, model) in models.iter().enumerate() {
+            let runs: Vec<&RunRecord> = records
+                .iter()
+                .filter(|r| {
+                    r.cell.window_months == window
+                        && r.cell.family == model.family
+                        && r.cell.hyperparameters == model.hyperparameters
+                })
+                .collect();
+            let finished: Vec<(&crate::RunResults, &crate::RunCost)> = runs
+                .iter()
+                .filter_map(|r| match (&r.outcome, &r.cost) {
+                    (RunOutcome::Finished(results), Some(cost)) => Some((results.as_ref(), cost)),
+                    _ => None,
+                })
+                .collect();
+            let values = |f: fn(&crate::RunResults) -> Option<f64>| -> Vec<f64> {
+                finished.iter().filter_map(|(r, _)| f(r)).collect()
+            };
+            let costs = |f: fn(&crate::RunCost) -> f64| -> f64 {
+                median(&mut finished.iter().map(|(_, c)| f(c)).collect::<Vec<_>>())
+            };
+            let Some(accuracy) = Estimate::of(&values(|r| Some(r.test.accuracy))) else { continue };
+            cells.push(CellSummary {
+                window_months: window,
+                model: m,
+                accuracy,
+                auprc: Estimate::of(&values(|r| r.test.average_precision)),
+                roc_auc: Estimate::of(&values(|r| r.test.roc_auc)),
+                fit_seconds: costs(|c| c.fit_seconds),
+                train_rows_per_second: costs(|c| c.train_rows_per_second),
+                predict_rows_per_second: costs(|c| c.predict_rows_per_second),
+            });
+        }
+    }
+    let failures = records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            RunOutcome::Failed { reason } => Some((
+                r.run_id.clone(),
+                format!("{} w={} seed={}", r.cell.family, r.cell.window_months, r.cell.seed),
+                reason.clone(),
+            )),
+            RunOutcome::Finished(_) => None,
+        })
+        .collect();
+    Summary {
+        sweeps: distinct(records.iter().map(|r| r.sweep.clone())),
+        config_files: distinct(records.iter().map(|r| r.config_file.clone())),
+        builds: distinct(records.iter().map(|r| {
+            let e = &r.environment;
+            format!("overdue {} (commit `{}`, {})", e.version, e.commit, e.rustc)
+        })),
+        machines: distinct(records.iter().map(|r| {
+            let e = &r.environment;
+            format!("{} ({} cores, {} threads, {})", e.cpu, e.cores, e.threads, e.os)
+        })),
+        data: distinct(records.iter().map(|r| r.cell.data.clone())),
+        last_finished: records.iter().map(|r| r.finished_at.clone()).max().unwrap_or_default(),
+        runs: records.len(),
+        split: records.first().map(|r| r.splits.clone()).unwrap_or_default(),
+        windows,
+        models,
+        cells,
+        failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_value_has_no_interval() {
+        assert_eq!(Estimate::of(&[0.7]), Some(Estimate { mean: 0.7, ci95: None, n: 1 }));
+        assert_eq!(Estimate::of(&[]), None);
+    }
+
+    #[test]
+    fn the_interval_uses_students_t() {
+        // mean 2, sample sd 1, n = 3: half-width = 4.303 * 1 / sqrt(3).
+        let e = Estimate::of(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(e.mean, 2.0);
+        assert!((e.ci95.unwrap() - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+    }
+}
