@@ -65,6 +65,12 @@ fn every_cell_gets_one_finished_record_and_a_report() {
     let csv = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2, "a header and one row per window x model: {csv}");
     assert!(fs::read_to_string(dir.path().join("tables.tex")).unwrap().contains("\\toprule"));
+    // Plots need a TrueType font; without one the report must say so.
+    let plotted = ["accuracy_by_window", "auprc_by_window", "pr_curves", "throughput"]
+        .iter()
+        .all(|stem| dir.path().join(format!("{stem}.png")).exists() && dir.path().join(format!("{stem}.svg")).exists());
+    assert!(plotted || report.contains("Plots were not drawn: no TrueType font"), "{report}");
+    assert!(report.contains("## Models") && report.contains("\"class_weight\""), "{report}");
 }
 
 #[test]

@@ -37,8 +37,8 @@ pub(super) fn format_estimate(e: Option<Estimate>) -> String {
     }
 }
 
-/// Renders the whole report.
-pub fn render(summary: &Summary) -> String {
+/// Renders the whole report; `plots` are the plot files written, or why none were.
+pub fn render(summary: &Summary, plots: &Result<Vec<std::path::PathBuf>, String>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Sweep `{}`\n", summary.sweeps.join("`, `"));
     let _ = writeln!(
@@ -54,6 +54,7 @@ pub fn render(summary: &Summary) -> String {
         summary.last_finished,
     );
     write_split(&mut out, summary);
+    write_models(&mut out, summary);
     let seeds = summary.cells.iter().map(|c| c.accuracy.n).max().unwrap_or(0);
     for table in &TABLES {
         write_metric_table(&mut out, summary, table);
@@ -62,6 +63,7 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(out, "Cells show the mean over seeds ± the half-width of its 95% confidence interval.\n");
     }
     write_cost(&mut out, summary);
+    write_plots(&mut out, plots);
     if !summary.failures.is_empty() {
         let _ = writeln!(out, "## Failed runs\n");
         for (run_id, what, reason) in &summary.failures {
@@ -70,6 +72,16 @@ pub fn render(summary: &Summary) -> String {
         out.push('\n');
     }
     out
+}
+
+fn write_models(out: &mut String, summary: &Summary) {
+    let _ = writeln!(out, "## Models\n");
+    let _ = writeln!(out, "| model | hyperparameters |");
+    let _ = writeln!(out, "|---|---|");
+    for model in &summary.models {
+        let _ = writeln!(out, "| {} | `{}` |", model.label, model.hyperparameters);
+    }
+    out.push('\n');
 }
 
 fn write_split(out: &mut String, summary: &Summary) {
@@ -136,4 +148,20 @@ fn write_cost(out: &mut String, summary: &Summary) {
         );
     }
     out.push('\n');
+}
+
+fn write_plots(out: &mut String, plots: &Result<Vec<std::path::PathBuf>, String>) {
+    let _ = writeln!(out, "## Plots\n");
+    match plots {
+        Ok(files) => {
+            for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = name.trim_end_matches(".png");
+                let _ = writeln!(out, "![{stem}]({name})  (also [{stem}.svg]({stem}.svg))\n");
+            }
+        }
+        Err(reason) => {
+            let _ = writeln!(out, "Plots were not drawn: {reason}.\n");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! `runs.jsonl`, `report.md`, `summary.csv` and `tables.tex`.
 
 mod markdown;
+mod plots;
 mod summary;
 mod tables;
 
@@ -32,15 +33,18 @@ fn write_jsonl(output: &Path, records: &[RunRecord]) -> Result<(), SweepError> {
     write_file(&output.join("runs.jsonl"), &lines)
 }
 
-/// Writes the report files for `records` into `output`; returns their paths.
+/// Writes the report files for `records` into `output`: tables always, plots
+/// when a font is available (the report says why not otherwise). Returns the
+/// paths written.
 pub fn write_report(output: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, SweepError> {
     let summary = summarize(records);
+    let plots = plots::write_plots(output, &summary, &best_curves(&summary, records));
+    let mut written = plots.clone().unwrap_or_default();
     let files = [
-        ("report.md", markdown::render(&summary)),
+        ("report.md", markdown::render(&summary, &plots)),
         ("summary.csv", tables::csv(&summary)),
         ("tables.tex", tables::latex(&summary)),
     ];
-    let mut written = Vec::new();
     for (name, text) in files {
         let path = output.join(name);
         write_file(&path, &text)?;
@@ -64,6 +68,30 @@ pub fn report_folder(output: &Path) -> Result<Vec<PathBuf>, SweepError> {
     });
     write_jsonl(output, &records)?;
     write_report(output, &records)
+}
+
+/// For each model column, the test PR curve of its run with the highest test
+/// average precision, labelled with that run's window and AP.
+fn best_curves(summary: &Summary, records: &[RunRecord]) -> Vec<(String, crate::CurvePoints)> {
+    summary
+        .models
+        .iter()
+        .filter_map(|model| {
+            records
+                .iter()
+                .filter(|r| r.cell.family == model.family && r.cell.hyperparameters == model.hyperparameters)
+                .filter_map(|r| match &r.outcome {
+                    crate::RunOutcome::Finished(results) => {
+                        Some((r, results.test.average_precision?, results.test_pr_curve.as_ref()?))
+                    }
+                    crate::RunOutcome::Failed { .. } => None,
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(r, ap, curve)| {
+                    (format!("{} (w={}, AP {ap:.3})", model.label, r.cell.window_months), curve.clone())
+                })
+        })
+        .collect()
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), SweepError> {
