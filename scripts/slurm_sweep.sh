@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run one sweep as a Slurm job array: each array task runs one shard of the grid
+# into its own folder; a final dependent job merges them and writes the report.
+#
+#   sbatch --array=1-8 scripts/slurm_sweep.sh configs/appel2020_ar.toml
+#   # when all tasks have finished (or as a job with --dependency=afterok:<array job id>):
+#   overdue merge results/appel2020_ar results/appel2020_ar-shard-*
+#
+# Every task must run the same config and the same overdue build: run ids are
+# content-derived, so a task that is re-queued after a crash resumes its shard.
+#SBATCH --job-name=overdue-sweep
+#SBATCH --cpus-per-task=8
+#SBATCH --time=04:00:00
+#SBATCH --output=overdue-%A_%a.log
+set -euo pipefail
+
+config=${1:?usage: sbatch --array=1-N scripts/slurm_sweep.sh CONFIG}
+index=${SLURM_ARRAY_TASK_ID:?run this as a Slurm job array (sbatch --array=1-N)}
+count=${SLURM_ARRAY_TASK_COUNT:?run this as a Slurm job array (sbatch --array=1-N)}
+name=$(basename "$config" .toml)
+overdue=${OVERDUE_BIN:-target/release/overdue}
+
+export RAYON_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
+"$overdue" sweep "$config" --shard "$index/$count" --output "results/$name-shard-$index"
