@@ -11,7 +11,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use overdue_sweep::{Shard, SweepConfig, SweepOptions, merge_folders, plan_sweep, report_folder, run_sweep};
+use overdue_sweep::{
+    CompareOptions, Shard, SweepConfig, SweepOptions, Verdict, compare, load_records, merge_folders, plan_sweep,
+    report_folder, run_sweep,
+};
 
 /// Benchmark machine-learning models that predict which invoices will be paid late.
 #[derive(Debug, Parser)]
@@ -53,6 +56,28 @@ enum Command {
         /// A sweep's output folder (the one holding `runs/`).
         results: PathBuf,
     },
+    /// Compare a run against a baseline, cell by cell: the regression gate.
+    ///
+    /// Quality metrics (accuracy, average precision, ROC AUC, balanced
+    /// accuracy) may not drop by more than the tolerance; each model's median fit
+    /// and predict times may not grow beyond the slowdown ratio. Exit status: 0
+    /// no regression, 1 regression, 2 could not compare (different cells,
+    /// failed runs, unreadable input).
+    Compare {
+        /// Baseline: a results folder or a runs.jsonl file.
+        baseline: PathBuf,
+        /// Current: a results folder or a runs.jsonl file.
+        current: PathBuf,
+        /// Largest allowed absolute drop of a quality metric.
+        #[arg(long, default_value_t = CompareOptions::default().metric_tolerance, value_name = "DROP")]
+        metric_tolerance: f64,
+        /// Largest allowed ratio of current to baseline median time.
+        #[arg(long, default_value_t = CompareOptions::default().max_slowdown, value_name = "RATIO")]
+        max_slowdown: f64,
+        /// Baseline median times under this many seconds are shown but not gated.
+        #[arg(long, default_value_t = CompareOptions::default().min_gated_seconds, value_name = "SECONDS")]
+        min_gated_seconds: f64,
+    },
     /// Combine the output folders of shards into one, then write its report.
     Merge {
         /// The folder to merge into (created if needed).
@@ -63,9 +88,12 @@ enum Command {
     },
 }
 
+/// Exit status of `overdue compare` when nothing can be concluded.
+const CANNOT_COMPARE: u8 = 2;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -73,7 +101,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Sweep { config, output, fail_fast, shard, dry_run } => {
             let mut config = SweepConfig::load(&config)?;
@@ -81,7 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 config.output = output;
             }
             if dry_run {
-                return print_plan(&config, shard);
+                print_plan(&config, shard)?;
+                return Ok(ExitCode::SUCCESS);
             }
             let options = SweepOptions { fail_fast, shard };
             let mut display = progress::SweepDisplay::new();
@@ -99,13 +128,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if summary.failed > 0 {
                 anyhow::bail!("{} runs failed (see {})", summary.failed, summary.output.join("report.md").display());
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report { results } => {
             for path in report_folder(&results)? {
                 println!("wrote {}", path.display());
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { baseline, current, metric_tolerance, max_slowdown, min_gated_seconds } => {
+            let options = CompareOptions { metric_tolerance, max_slowdown, min_gated_seconds };
+            Ok(run_compare(&baseline, &current, &options))
         }
         Command::Merge { output, shards } => {
             let sources: Vec<&std::path::Path> = shards.iter().map(|p| p.as_path()).collect();
@@ -127,8 +160,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for path in report_folder(&output)? {
                 println!("wrote {}", path.display());
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn run_compare(baseline: &std::path::Path, current: &std::path::Path, options: &CompareOptions) -> ExitCode {
+    let load = |path: &std::path::Path| load_records(path).with_context(|| format!("reading {}", path.display()));
+    let (baseline, current) = match (load(baseline), load(current)) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("could not compare: {e:#}");
+            return ExitCode::from(CANNOT_COMPARE);
+        }
+    };
+    let comparison = compare(&baseline, &current, options);
+    print!("{}", comparison.render(options));
+    match comparison.verdict {
+        Verdict::NoRegression => ExitCode::SUCCESS,
+        Verdict::Regression => ExitCode::FAILURE,
+        Verdict::CannotCompare(_) => ExitCode::from(CANNOT_COMPARE),
     }
 }
 

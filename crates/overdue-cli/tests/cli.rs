@@ -152,3 +152,76 @@ fn report_of_a_folder_without_records_fails_clearly() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("no run records"), "{}", stderr(&output));
 }
+
+/// A small sweep for the regression gate: 2 windows x 2 seeds.
+const GATE_RUNS: &str = r#"
+seeds = [0, 1]
+[data]
+kind = "receivables"
+invoices = 6000
+customers = 200
+contracts = 600
+[features]
+windows = [3, 6]
+[[models]]
+family = "logistic_regression"
+"#;
+
+fn sweep_into(config: &Path, output: &Path, fault: Option<&str>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_overdue"));
+    command.args(["sweep", config.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    match fault {
+        Some(fault) => command.env("OVERDUE_INJECT_FAULT", fault),
+        None => command.env_remove("OVERDUE_INJECT_FAULT"),
+    };
+    let result = command.output().unwrap();
+    assert!(result.status.success(), "{}", stderr(&result));
+}
+
+fn compare_exit(baseline: &Path, current: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["compare", baseline.to_str().unwrap(), current.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = overdue(&args);
+    (output.status.code().unwrap(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_regression_gate_passes_a_rerun_and_fails_injected_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gate.toml");
+    std::fs::write(&config, GATE_RUNS).unwrap();
+    let (baseline, rerun, degraded, slowed) =
+        (dir.path().join("baseline"), dir.path().join("rerun"), dir.path().join("degraded"), dir.path().join("slow"));
+    sweep_into(&config, &baseline, None);
+    sweep_into(&config, &rerun, None);
+    sweep_into(&config, &degraded, Some("degrade:0.3"));
+    sweep_into(&config, &slowed, Some("slowdown:20"));
+
+    // Timings of runs this short are noisy: a generous threshold for the rerun.
+    let (code, table) = compare_exit(&baseline, &rerun, &["--max-slowdown", "4"]);
+    assert_eq!(code, 0, "{table}");
+    assert!(table.contains("no regression (4 cells compared)"), "{table}");
+
+    let (code, table) = compare_exit(&baseline, &degraded, &[]);
+    assert_eq!(code, 1, "{table}");
+    assert!(table.contains("accuracy") && table.contains("REGRESSION"), "{table}");
+
+    let (code, table) = compare_exit(&baseline.join("runs.jsonl"), &slowed, &["--min-gated-seconds", "0"]);
+    assert_eq!(code, 1, "{table}");
+    assert!(table.lines().any(|l| l.contains(" fit ") && l.contains("REGRESSION")), "{table}");
+}
+
+#[test]
+fn the_gate_cannot_compare_different_sweeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    std::fs::write(&a, GATE_RUNS).unwrap();
+    std::fs::write(&b, GATE_RUNS.replace("[3, 6]", "[3, 4]")).unwrap();
+    sweep_into(&a, &dir.path().join("a"), None);
+    sweep_into(&b, &dir.path().join("b"), None);
+    let (code, table) = compare_exit(&dir.path().join("a"), &dir.path().join("b"), &[]);
+    assert_eq!(code, 2, "{table}");
+    assert!(table.contains("could not compare"), "{table}");
+    let (code, _) = compare_exit(&dir.path().join("a"), &dir.path().join("missing"), &[]);
+    assert_eq!(code, 2);
+}

@@ -19,9 +19,11 @@
 //! crate wires the layers together. Argument parsing lives in `overdue-cli`.
 
 mod cell;
+mod compare;
 mod config;
 mod environment;
 mod error;
+mod fault;
 mod merge;
 mod plan;
 mod record;
@@ -30,12 +32,14 @@ mod runner;
 mod store;
 
 pub use cell::{RunCell, fingerprint};
+pub use compare::{CompareOptions, Comparison, MetricChange, TimingChange, Verdict, compare, load_records};
 pub use config::{DataConfig, FeatureConfig, ModelSpec, SweepConfig};
 pub use environment::Environment;
 pub use error::SweepError;
+pub use fault::{FAULT_VARIABLE, InjectedFault};
 pub use merge::{MergeSummary, merge_folders};
 pub use plan::{PlannedRun, Shard, plan_sweep};
 pub use record::{CurvePoints, RunCost, RunOutcome, RunRecord, RunResults};
-pub use report::{CellSummary, Estimate, ModelColumn, Summary, report_folder, summarize, write_report};
+pub use report::{CellSummary, Estimate, ModelColumn, Summary, model_columns, report_folder, summarize, write_report};
 pub use runner::{SweepEvent, SweepOptions, SweepSummary, run_sweep};
 pub use store::RunStore;

@@ -105,6 +105,10 @@ pub struct RunRecord {
     pub cost: Option<RunCost>,
     /// The machine and code.
     pub environment: Environment,
+    /// A fault deliberately injected to test the regression gate (see
+    /// `OVERDUE_INJECT_FAULT`); absent in real runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_fault: Option<String>,
     /// When the run finished (UTC, RFC 3339).
     pub finished_at: String,
 }

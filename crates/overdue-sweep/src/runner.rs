@@ -10,6 +10,7 @@ use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::FitOptions;
 
 use crate::environment::peak_rss_bytes;
+use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
 use crate::record::CurvePoints;
 use crate::{
@@ -102,13 +103,17 @@ fn run_in_pool(
     on_event(SweepEvent::Planned { total: plan.len(), already_finished: summary.skipped });
 
     if !pending.is_empty() {
+        let fault = InjectedFault::from_env()?;
+        if let Some(fault) = fault {
+            on_event(SweepEvent::Stage(format!("WARNING: injecting fault {} ({FAULT_VARIABLE})", fault.describe())));
+        }
         let datasets = build_datasets(config, on_event)?;
         let environment = Environment::current();
         for run in pending {
             let (dataset, feature_seconds) = &datasets[run.window];
             let model = &config.models[run.model];
             let fit_options = FitOptions { seed: run.cell.seed };
-            let (outcome, cost) = run_cell(model, dataset, &fit_options, *feature_seconds);
+            let (outcome, cost) = run_cell(model, dataset, &fit_options, fault, *feature_seconds);
             let record = RunRecord {
                 run_id: run.run_id.clone(),
                 sweep: config.name.clone(),
@@ -119,6 +124,7 @@ fn run_in_pool(
                 outcome,
                 cost,
                 environment: environment.clone(),
+                injected_fault: fault.map(|f| f.describe()),
                 finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             };
             store.write(&record)?;
@@ -195,9 +201,10 @@ fn run_cell(
     model: &ModelSpec,
     dataset: &Dataset,
     options: &FitOptions,
+    fault: Option<InjectedFault>,
     feature_seconds: f64,
 ) -> (RunOutcome, Option<RunCost>) {
-    match catch_unwind(AssertUnwindSafe(|| fit_and_evaluate(model, dataset, options, feature_seconds))) {
+    match catch_unwind(AssertUnwindSafe(|| fit_and_evaluate(model, dataset, options, fault, feature_seconds))) {
         Ok(Ok((outcome, cost))) => (outcome, Some(cost)),
         Ok(Err(reason)) => (RunOutcome::Failed { reason }, None),
         Err(panic) => {
@@ -215,6 +222,7 @@ fn fit_and_evaluate(
     model: &ModelSpec,
     dataset: &Dataset,
     options: &FitOptions,
+    fault: Option<InjectedFault>,
     feature_seconds: f64,
 ) -> Result<(RunOutcome, RunCost), String> {
     let train = dataset.part(Split::Train);
@@ -225,12 +233,19 @@ fn fit_and_evaluate(
     let started = Instant::now();
     let fitted =
         model.classifier().fit(train, has_validation.then_some(validation), options).map_err(|e| e.to_string())?;
+    if let Some(fault) = fault {
+        fault.after_fit(started.elapsed().as_secs_f64());
+    }
     let fit_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let validation_scores = fitted.predict_proba(validation.features).map_err(|e| e.to_string())?;
-    let test_scores = fitted.predict_proba(test.features).map_err(|e| e.to_string())?;
+    let mut validation_scores = fitted.predict_proba(validation.features).map_err(|e| e.to_string())?;
+    let mut test_scores = fitted.predict_proba(test.features).map_err(|e| e.to_string())?;
     let predict_seconds = started.elapsed().as_secs_f64();
+    if let Some(fault) = fault {
+        fault.degrade(&mut validation_scores);
+        fault.degrade(&mut test_scores);
+    }
 
     let eval = |labels: &[bool], scores: &[f64], threshold: f64| -> Result<Evaluation, String> {
         evaluate(labels, scores, threshold).map_err(|e| format!("evaluating: {e}"))
@@ -285,7 +300,7 @@ mod tests {
     #[test]
     fn a_failing_fit_becomes_a_failed_outcome_with_its_reason() {
         let model = ModelSpec::LogisticRegression(LogisticRegression::default());
-        let (outcome, cost) = run_cell(&model, &one_class_training_set(), &FitOptions::default(), 0.0);
+        let (outcome, cost) = run_cell(&model, &one_class_training_set(), &FitOptions::default(), None, 0.0);
         match outcome {
             RunOutcome::Failed { reason } => assert!(reason.contains("only the late class"), "{reason}"),
             other => panic!("expected a failure, got {other:?}"),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub use summary::{CellSummary, Estimate, ModelColumn, Summary, summarize};
+pub use summary::{CellSummary, Estimate, ModelColumn, Summary, model_columns, summarize};
 
 use crate::{RunRecord, RunStore, SweepError};
 

@@ -124,8 +124,10 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// Summarises `records` (any order).
-pub fn summarize(records: &[RunRecord]) -> Summary {
+/// The distinct (family, hyperparameters) of `records` in order of first
+/// appearance, labelled by family and numbered where a family appears with
+/// several settings.
+pub fn model_columns(records: &[RunRecord]) -> Vec<ModelColumn> {
     let mut models: Vec<ModelColumn> = Vec::new();
     for r in records {
         if !models.iter().any(|m| m.family == r.cell.family && m.hyperparameters == r.cell.hyperparameters) {
@@ -143,6 +145,12 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
             model.label = format!("{} #{k}", model.family);
         }
     }
+    models
+}
+
+/// Summarises `records` (any order).
+pub fn summarize(records: &[RunRecord]) -> Summary {
+    let models = model_columns(records);
     let windows: Vec<u32> = records.iter().map(|r| r.cell.window_months).collect::<BTreeSet<_>>().into_iter().collect();
 
     let mut cells = Vec::new();
