@@ -11,10 +11,9 @@ use crate::SweepError;
 
 /// A whole sweep, resolved: data, features, split, the expanded list of models,
 /// seeds and where results go.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepConfig {
     /// The file the config was read from (empty when parsed from text).
-    #[serde(skip)]
     pub source: PathBuf,
     /// Name of the sweep, used in reports; defaults to the config file's stem.
     pub name: String,
@@ -75,25 +74,44 @@ pub struct FeatureConfig {
     pub windows: Vec<HistoryWindow>,
 }
 
-/// One model family with its hyperparameters, as written in `[[models]]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "family", rename_all = "snake_case")]
-pub enum ModelSpec {
+/// Declares [`ModelSpec`]: one line per family, giving its variant, its
+/// hyperparameter type (which implements `Classifier`) and its config name.
+macro_rules! model_families {
+    ($($(#[$doc:meta])* $variant:ident($params:ty) = $name:literal,)*) => {
+        /// One model family with its hyperparameters, as written in `[[models]]`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum ModelSpec {
+            $($(#[$doc])* $variant($params),)*
+        }
+
+        impl ModelSpec {
+            /// The `family` names a config may use.
+            pub const FAMILIES: &[&str] = &[$($name),*];
+
+            /// The classifier this entry describes.
+            pub fn classifier(&self) -> Box<dyn Classifier> {
+                match self {
+                    $(ModelSpec::$variant(params) => Box::new(params.clone()),)*
+                }
+            }
+
+            /// Parses the parameters of `family`; `None` for an unknown family.
+            fn parse_family(family: &str, params: toml::Value) -> Option<Result<Self, (String, String)>> {
+                match family {
+                    $($name => Some(parse_params(params).map(ModelSpec::$variant)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+model_families! {
     /// `overdue_models::LogisticRegression`.
-    LogisticRegression(LogisticRegression),
+    LogisticRegression(LogisticRegression) = "logistic_regression",
 }
 
 impl ModelSpec {
-    /// The `family` names a config may use.
-    pub const FAMILIES: &[&str] = &["logistic_regression"];
-
-    /// The classifier this entry describes.
-    pub fn classifier(&self) -> Box<dyn Classifier> {
-        match self {
-            ModelSpec::LogisticRegression(params) => Box::new(params.clone()),
-        }
-    }
-
     /// Reads a `[[models]]` table (grid already expanded). The family's
     /// parameters are deserialised directly, not through a tagged enum, so
     /// that an error keeps the exact key path.
@@ -105,15 +123,11 @@ impl ModelSpec {
                 return Err(("family".into(), format!("missing: one of {}", Self::FAMILIES.join(", "))));
             }
         };
-        let params = toml::Value::Table(table);
-        match family.as_str() {
-            "logistic_regression" => Ok(Self::LogisticRegression(parse_params(params)?)),
-            unknown => {
-                let expected: Vec<String> = Self::FAMILIES.iter().map(|f| format!("`{f}`")).collect();
-                let message = format!("unknown variant `{unknown}`, expected one of {}", expected.join(", "));
-                Err(("family".into(), with_suggestion(&message)))
-            }
-        }
+        Self::parse_family(&family, toml::Value::Table(table)).unwrap_or_else(|| {
+            let expected: Vec<String> = Self::FAMILIES.iter().map(|f| format!("`{f}`")).collect();
+            let message = format!("unknown variant `{family}`, expected one of {}", expected.join(", "));
+            Err(("family".into(), with_suggestion(&message)))
+        })
     }
 }
 
