@@ -51,9 +51,12 @@ fn the_quickstart_config_runs_and_writes_its_report() {
     let output = overdue(&["sweep", config.to_str().unwrap(), "--output", dir.path().to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(report.contains("logistic_regression"), "{report}");
+    for family in ["logistic_regression", "gaussian_naive_bayes", "k_nearest_neighbors", "gradient_boosted_trees"] {
+        assert!(report.contains(family), "{family} missing from {report}");
+    }
     let records = std::fs::read_to_string(dir.path().join("runs.jsonl")).unwrap();
-    assert_eq!(records.lines().count(), 2, "two windows, one model, one seed");
+    assert_eq!(records.lines().count(), 10, "two windows x five models x one seed");
+    assert!(!records.contains("\"status\":\"failed\""), "{records}");
 }
 
 /// A sweep of many short runs: 11 windows x 8 seeds.

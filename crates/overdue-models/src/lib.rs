@@ -15,15 +15,36 @@
 //! [`MatrixView`](overdue_features::MatrixView) and return probabilities. The neural
 //! network lives in `overdue-nn`, which implements the same traits.
 
+mod adaboost;
+mod bagging;
 mod class_weight;
 mod classifier;
+mod csfsol;
+mod decision_tree;
 mod error;
+mod gbdt;
+mod knn;
 mod linalg;
+mod linear_svm;
 mod logistic;
+mod naive_bayes;
+mod platt;
 mod standardize;
+pub mod tree;
 
+pub use adaboost::{AdaBoost, AdaBoostModel, BoostedTree};
+pub use bagging::{BaggedModel, BaggingBase, BalancedBagging, BalancedBaggingModel};
 pub use class_weight::ClassWeight;
 pub use classifier::{Classifier, FitOptions, FittedClassifier, check_features, check_training};
+pub use csfsol::{Csfsol, CsfsolModel};
+pub use decision_tree::{
+    Criterion, DecisionTree, DecisionTreeModel, MaxFeatures, NodeSplit, TreeNode, split_entropy, split_gini,
+};
 pub use error::ModelError;
+pub use gbdt::{GradientBoostedTrees, GradientBoostedTreesModel};
+pub use knn::{KNearestNeighbors, KNearestNeighborsModel, NeighborWeights};
+pub use linear_svm::{LinearSvm, LinearSvmModel};
 pub use logistic::{LogisticRegression, LogisticRegressionModel, Penalty};
+pub use naive_bayes::{ClassModel, ClassPriors, GaussianNaiveBayes, GaussianNaiveBayesModel};
+pub use platt::{CalibratedOn, PlattScaling};
 pub use standardize::Standardizer;

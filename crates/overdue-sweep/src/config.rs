@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use overdue_data::ReceivablesWorld;
 use overdue_features::{HistoryWindow, SplitSpec};
-use overdue_models::{Classifier, LogisticRegression};
+use overdue_models::{
+    AdaBoost, BalancedBagging, Classifier, Csfsol, DecisionTree, GaussianNaiveBayes, GradientBoostedTrees,
+    KNearestNeighbors, LinearSvm, LogisticRegression,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::SweepError;
@@ -109,6 +112,22 @@ macro_rules! model_families {
 model_families! {
     /// `overdue_models::LogisticRegression`.
     LogisticRegression(LogisticRegression) = "logistic_regression",
+    /// `overdue_models::GaussianNaiveBayes`.
+    GaussianNaiveBayes(GaussianNaiveBayes) = "gaussian_naive_bayes",
+    /// `overdue_models::KNearestNeighbors`.
+    KNearestNeighbors(KNearestNeighbors) = "k_nearest_neighbors",
+    /// `overdue_models::LinearSvm`.
+    LinearSvm(LinearSvm) = "linear_svm",
+    /// `overdue_models::Csfsol`.
+    Csfsol(Csfsol) = "csfsol",
+    /// `overdue_models::DecisionTree`.
+    DecisionTree(DecisionTree) = "decision_tree",
+    /// `overdue_models::GradientBoostedTrees`.
+    GradientBoostedTrees(GradientBoostedTrees) = "gradient_boosted_trees",
+    /// `overdue_models::AdaBoost`.
+    AdaBoost(AdaBoost) = "adaboost",
+    /// `overdue_models::BalancedBagging`.
+    BalancedBagging(BalancedBagging) = "balanced_bagging",
 }
 
 impl ModelSpec {
@@ -403,6 +422,15 @@ mod tests {
     }
 
     #[test]
+    fn every_family_parses_with_defaults_and_names_itself() {
+        for family in ModelSpec::FAMILIES {
+            let text = MINIMAL.replace("logistic_regression", family);
+            let config = SweepConfig::parse(&text).unwrap_or_else(|e| panic!("{family}: {e:?}"));
+            assert_eq!(config.models[0].classifier().family(), *family);
+        }
+    }
+
+    #[test]
     fn a_grid_expands_to_the_cartesian_product() {
         let text = format!("{MINIMAL}grid = {{ c = [0.1, 1.0, 10.0], class_weight = [\"none\", \"balanced\"] }}\n");
         let config = SweepConfig::parse(&text).unwrap();
@@ -412,6 +440,7 @@ mod tests {
             .iter()
             .map(|m| match m {
                 ModelSpec::LogisticRegression(lr) => lr.c,
+                other => panic!("{other:?}"),
             })
             .collect();
         assert_eq!(cs, [0.1, 0.1, 1.0, 1.0, 10.0, 10.0], "c is the first key alphabetically, so it varies slowest");

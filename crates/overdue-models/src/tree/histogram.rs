@@ -1,0 +1,369 @@
+//! Per-node histograms: for every feature and bin, the sums of the rows'
+//! gradients and hessians and their count.
+//!
+//! A histogram is one flat array laid out by
+//! [`BinnedMatrix::histogram_range`]. Building it is the hot loop of tree
+//! growing, so, as LightGBM's row-wise mode:
+//!
+//! * gradients arrive already gathered in the node's row order (one `f32` pair
+//!   per row, read sequentially), and when the matrix does not fit in cache so
+//!   do the rows' bins ([`gather_rows`]);
+//! * each row's bins (a few contiguous bytes of the row-major matrix) are read
+//!   once and added to every feature's bins;
+//! * large nodes are cut into row chunks, accumulated in parallel into tables
+//!   of their own and added up in chunk order; mid-sized nodes are shared out
+//!   by runs of features instead (no tables to add up). Which way a node goes
+//!   and the chunks depend on its number of rows only, so the result does not
+//!   depend on the number of threads.
+//!
+//! The sibling of a built node comes from [`Histogram::subtract`]: parent minus
+//! child, per bin.
+
+use rayon::prelude::*;
+
+use super::binning::BinnedMatrix;
+
+/// Gradient and hessian of one row, as the grower consumes them. `f32`, as
+/// LightGBM: sums are taken in `f64`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GradHess {
+    /// First derivative of the loss with respect to the row's score.
+    pub g: f32,
+    /// Second derivative (positive).
+    pub h: f32,
+}
+
+/// Sums over the rows of one bin (or one node).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BinStats {
+    /// Sum of gradients.
+    pub g: f64,
+    /// Sum of hessians.
+    pub h: f64,
+    /// Number of rows.
+    pub n: u32,
+}
+
+impl BinStats {
+    /// Empty sums.
+    pub const ZERO: Self = Self { g: 0.0, h: 0.0, n: 0 };
+
+    /// Adds one row.
+    #[inline(always)]
+    fn add_row(&mut self, gh: GradHess) {
+        self.g += f64::from(gh.g);
+        self.h += f64::from(gh.h);
+        self.n += 1;
+    }
+
+    /// `self + other`.
+    pub fn plus(self, other: Self) -> Self {
+        Self { g: self.g + other.g, h: self.h + other.h, n: self.n + other.n }
+    }
+
+    /// `self - other` (counts saturate at 0).
+    pub fn minus(self, other: Self) -> Self {
+        Self { g: self.g - other.g, h: self.h - other.h, n: self.n.saturating_sub(other.n) }
+    }
+
+    /// Sums of `rows` (sequential, in the order given).
+    pub fn of_rows(stats: &[GradHess], rows: &[u32]) -> Self {
+        let mut sums = Self::ZERO;
+        for &r in rows {
+            sums.add_row(stats[r as usize]);
+        }
+        sums
+    }
+
+    /// Sums of all `stats` (sequential).
+    pub fn of_all(stats: &[GradHess]) -> Self {
+        let mut sums = Self::ZERO;
+        for &gh in stats {
+            sums.add_row(gh);
+        }
+        sums
+    }
+}
+
+/// Which rows a histogram is built from.
+#[derive(Debug, Clone, Copy)]
+pub enum NodeRows<'a> {
+    /// Every row of the matrix, in order; the statistics are in row order.
+    All,
+    /// These rows (indices into the matrix); the statistics are gathered in
+    /// this order, one per entry.
+    Subset(&'a [u32]),
+}
+
+/// Where the histogram loop reads rows' bins.
+#[derive(Debug, Clone, Copy)]
+enum RowSource<'a> {
+    /// From the matrix: all rows, or these.
+    Matrix(NodeRows<'a>),
+    /// From a copy made by [`gather_rows`].
+    Gathered(&'a [u8]),
+}
+
+/// Copies the bins of `rows` out of `data` into `bins` (one row after the
+/// other, [`BinnedMatrix::row_stride`] bytes each), and their statistics into
+/// `ordered`, for [`Histogram::build_gathered`].
+///
+/// Why: when the matrix does not fit in cache, reading a node's scattered rows
+/// inside the histogram loop stalls on every row (a row is hundreds of
+/// instructions of work, so few misses overlap). This copy loop is a few
+/// instructions per row, so many misses are in flight at once, and the
+/// histogram then reads memory in order. (A prefetch would do the same, but
+/// needs `unsafe`.)
+pub fn gather_rows(
+    data: &BinnedMatrix,
+    stats: &[GradHess],
+    rows: &[u32],
+    bins: &mut Vec<u8>,
+    ordered: &mut Vec<GradHess>,
+) {
+    let stride = data.row_stride();
+    let source = data.as_slice();
+    bins.resize(rows.len() * stride, 0);
+    ordered.resize(rows.len(), GradHess::default());
+    let copy = |((bins, ordered), rows): ((&mut [u8], &mut [GradHess]), &[u32])| {
+        for ((dst, o), &r) in bins.chunks_exact_mut(stride).zip(ordered.iter_mut()).zip(rows) {
+            let r = r as usize;
+            *o = stats[r];
+            // Whole words: the stride is a multiple of 8.
+            for (d, s) in dst.chunks_exact_mut(8).zip(source[r * stride..(r + 1) * stride].chunks_exact(8)) {
+                d.copy_from_slice(s);
+            }
+        }
+    };
+    if rows.len() >= 2 * GATHER_CHUNK_ROWS {
+        // Threads copy disjoint chunks: the same bytes land in the same places.
+        let chunk = GATHER_CHUNK_ROWS;
+        bins.par_chunks_mut(chunk * stride)
+            .zip(ordered.par_chunks_mut(chunk))
+            .zip(rows.par_chunks(chunk))
+            .for_each(copy);
+    } else {
+        copy(((bins.as_mut_slice(), ordered.as_mut_slice()), rows));
+    }
+}
+
+/// Nodes with fewer rows than twice this are accumulated in one piece;
+/// larger ones in up to [`MAX_ROW_CHUNKS`] chunks of at least this many rows.
+const MIN_CHUNK_ROWS: usize = 16384;
+
+/// Nodes too small to cut into row chunks but with at least this many rows
+/// are built by several threads, each taking a run of features.
+const FEATURE_BLOCK_MIN_ROWS: usize = 2048;
+
+/// Rows per parallel work item of [`gather_rows`].
+const GATHER_CHUNK_ROWS: usize = 4096;
+
+/// Most row chunks a node is cut into (so most threads that can help).
+const MAX_ROW_CHUNKS: usize = 16;
+
+/// Sums of gradients, hessians and counts per feature and bin, for one node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    bins: Vec<BinStats>,
+}
+
+impl Histogram {
+    /// An all-zero histogram sized for `data`.
+    pub fn new(data: &BinnedMatrix) -> Self {
+        Self { bins: vec![BinStats::ZERO; data.total_bins()] }
+    }
+
+    /// The bins of feature `j`.
+    pub fn feature(&self, data: &BinnedMatrix, j: usize) -> &[BinStats] {
+        &self.bins[data.histogram_range(j)]
+    }
+
+    /// Fills the bins of `features` from `rows`, whose statistics are given in
+    /// `ordered` (one per row of `rows`, in that order). Bins of other features
+    /// are left as they were.
+    ///
+    /// Large nodes are cut into row chunks (their number depends on the number
+    /// of rows only), accumulated in parallel into their own tables and added
+    /// up in chunk order, as LightGBM's row-wise mode does: each row is read
+    /// once, and the work splits evenly whatever the features. The result does
+    /// not depend on the number of threads.
+    ///
+    /// # Panics
+    /// When `ordered` and `rows` differ in length or a feature is out of range.
+    pub fn build(&mut self, data: &BinnedMatrix, rows: NodeRows<'_>, ordered: &[GradHess], features: &[usize]) {
+        self.build_from(data, RowSource::Matrix(rows), ordered, features);
+    }
+
+    /// As [`Histogram::build`], reading the rows' bins from `gathered`, filled
+    /// by [`gather_rows`]; the same rows in the same order give the same bits.
+    ///
+    /// # Panics
+    /// When `ordered` and the gathered rows differ in length or a feature is
+    /// out of range.
+    pub fn build_gathered(&mut self, data: &BinnedMatrix, gathered: &[u8], ordered: &[GradHess], features: &[usize]) {
+        self.build_from(data, RowSource::Gathered(gathered), ordered, features);
+    }
+
+    fn build_from(&mut self, data: &BinnedMatrix, rows: RowSource<'_>, ordered: &[GradHess], features: &[usize]) {
+        let n_rows = match rows {
+            RowSource::Matrix(NodeRows::All) => data.n_rows(),
+            RowSource::Matrix(NodeRows::Subset(r)) => r.len(),
+            RowSource::Gathered(bins) => bins.len() / data.row_stride(),
+        };
+        assert_eq!(ordered.len(), n_rows, "one statistic per row");
+        let mut features = features.to_vec();
+        features.sort_unstable();
+        features.dedup();
+        let pairs: Vec<(usize, usize)> = features.iter().map(|&j| (j, data.histogram_range(j).start)).collect();
+        for &j in &features {
+            self.bins[data.histogram_range(j)].fill(BinStats::ZERO);
+        }
+        let n_chunks = (n_rows / MIN_CHUNK_ROWS).clamp(1, MAX_ROW_CHUNKS);
+        if n_chunks == 1 {
+            let threads = rayon::current_num_threads();
+            if n_rows < FEATURE_BLOCK_MIN_ROWS || threads == 1 || pairs.len() < 2 {
+                accumulate(data, rows, 0..n_rows, ordered, &pairs, &mut self.bins);
+            } else {
+                // Too few rows to cut: each thread takes a run of features
+                // (every bin is still summed over all rows in order).
+                self.feature_blocks_mut(data, &pairs, threads)
+                    .into_par_iter()
+                    .for_each(|(pairs, part)| accumulate(data, rows, 0..n_rows, ordered, &pairs, part));
+            }
+            return;
+        }
+        // The first chunk goes straight into the histogram, the others into
+        // tables of their own, added in chunk order.
+        let chunk_rows = n_rows.div_ceil(n_chunks);
+        let mut partials: Vec<Vec<BinStats>> = vec![Vec::new(); n_chunks - 1];
+        let bins = &mut self.bins;
+        let chunk = |k: usize| k * chunk_rows..((k + 1) * chunk_rows).min(n_rows);
+        let (first, rest) = rayon::join(
+            || accumulate(data, rows, chunk(0), ordered, &pairs, bins),
+            || {
+                partials.par_iter_mut().enumerate().for_each(|(k, table)| {
+                    *table = vec![BinStats::ZERO; data.total_bins()];
+                    accumulate(data, rows, chunk(k + 1), ordered, &pairs, table);
+                })
+            },
+        );
+        let ((), ()) = (first, rest);
+        for &j in &features {
+            let range = data.histogram_range(j);
+            for table in &partials {
+                for (b, p) in self.bins[range.clone()].iter_mut().zip(&table[range.clone()]) {
+                    *b = b.plus(*p);
+                }
+            }
+        }
+    }
+
+    /// Splits `pairs` (`(feature, start of its bins)`, ascending) into up to
+    /// `n_blocks` runs, each with its disjoint part of the bins and the pairs
+    /// relative to that part.
+    #[allow(clippy::type_complexity)]
+    fn feature_blocks_mut(
+        &mut self,
+        data: &BinnedMatrix,
+        pairs: &[(usize, usize)],
+        n_blocks: usize,
+    ) -> Vec<(Vec<(usize, usize)>, &mut [BinStats])> {
+        let per_block = pairs.len().div_ceil(n_blocks);
+        let mut blocks = Vec::with_capacity(n_blocks);
+        let mut rest: &mut [BinStats] = &mut self.bins;
+        let mut consumed = 0;
+        for run in pairs.chunks(per_block) {
+            let (Some(&(_, start)), Some(&(last, _))) = (run.first(), run.last()) else { continue };
+            let end = data.histogram_range(last).end;
+            let (_, from_start) = std::mem::take(&mut rest).split_at_mut(start - consumed);
+            let (part, after) = from_start.split_at_mut(end - start);
+            blocks.push((run.iter().map(|&(j, offset)| (j, offset - start)).collect(), part));
+            rest = after;
+            consumed = end;
+        }
+        blocks
+    }
+
+    /// `self = self - child` on the bins of `features`: turns the parent's
+    /// histogram into the sibling's.
+    pub fn subtract(&mut self, data: &BinnedMatrix, child: &Histogram, features: &[usize]) {
+        for &j in features {
+            let range = data.histogram_range(j);
+            for (p, c) in self.bins[range.clone()].iter_mut().zip(&child.bins[range]) {
+                *p = p.minus(*c);
+            }
+        }
+    }
+}
+
+/// Adds the statistics of rows `range` (positions in the node) to the bins of
+/// the features in `pairs` (`(feature, start of its bins)`).
+fn accumulate(
+    data: &BinnedMatrix,
+    rows: RowSource<'_>,
+    range: std::ops::Range<usize>,
+    ordered: &[GradHess],
+    pairs: &[(usize, usize)],
+    hist: &mut [BinStats],
+) {
+    let stride = data.row_stride();
+    let ordered = &ordered[range.clone()];
+    match rows {
+        RowSource::Matrix(NodeRows::All) => {
+            accumulate_rows(data.as_slice(), range.map(|k| k * stride), ordered, pairs, hist)
+        }
+        RowSource::Matrix(NodeRows::Subset(r)) => {
+            accumulate_rows(data.as_slice(), r[range].iter().map(|&i| i as usize * stride), ordered, pairs, hist)
+        }
+        RowSource::Gathered(bins) => accumulate_rows(bins, range.map(|k| k * stride), ordered, pairs, hist),
+    }
+}
+
+/// Adds one row's gradient pair to one bin.
+#[inline(always)]
+fn add(hist: &mut [BinStats], bin: usize, g: f64, h: f64) {
+    let slot = &mut hist[bin];
+    slot.g += g;
+    slot.h += h;
+    slot.n += 1;
+}
+
+/// The accumulation loop over rows starting at `starts` in `bins`.
+#[inline(always)]
+fn accumulate_rows(
+    bins: &[u8],
+    starts: impl Iterator<Item = usize>,
+    ordered: &[GradHess],
+    pairs: &[(usize, usize)],
+    hist: &mut [BinStats],
+) {
+    let (Some(&(first, _)), Some(&(last, _))) = (pairs.first(), pairs.last()) else { return };
+    if last - first + 1 == pairs.len() {
+        // Consecutive features (the usual case): their bins are one run of the
+        // row, read in order, four features per step (fewer loop branches,
+        // more stores in flight).
+        let offsets: Vec<usize> = pairs.iter().map(|&(_, offset)| offset).collect();
+        let width = offsets.len();
+        let done = width - width % 4;
+        for (start, &gh) in starts.zip(ordered) {
+            let row_bins = &bins[start + first..start + first + width];
+            let (g, h) = (f64::from(gh.g), f64::from(gh.h));
+            for (b, o) in row_bins.chunks_exact(4).zip(offsets.chunks_exact(4)) {
+                add(hist, o[0] + usize::from(b[0]), g, h);
+                add(hist, o[1] + usize::from(b[1]), g, h);
+                add(hist, o[2] + usize::from(b[2]), g, h);
+                add(hist, o[3] + usize::from(b[3]), g, h);
+            }
+            for (&b, &offset) in row_bins[done..].iter().zip(&offsets[done..]) {
+                add(hist, offset + usize::from(b), g, h);
+            }
+        }
+    } else {
+        for (start, &gh) in starts.zip(ordered) {
+            let (g, h) = (f64::from(gh.g), f64::from(gh.h));
+            for &(j, offset) in pairs {
+                add(hist, offset + usize::from(bins[start + j]), g, h);
+            }
+        }
+    }
+}
