@@ -11,8 +11,9 @@ fn main() {
     let rustc_version = output(&rustc, &["--version"]).unwrap_or_else(|| "unknown".into());
     let commit = match output("git", &["rev-parse", "--short=12", "HEAD"]) {
         Some(hash) => {
-            let dirty =
-                output("git", &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            // Only source counts: results, configs and docs do not change the binary.
+            let args = ["status", "--porcelain", "--untracked-files=no", "--", "../../crates", "../../Cargo.toml"];
+            let dirty = output("git", &args).is_some_and(|s| !s.is_empty());
             if dirty { format!("{hash}-dirty") } else { hash }
         }
         None => "unknown".into(),
