@@ -2,7 +2,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use overdue_benches::study_dataset;
-use overdue_features::Split;
+use overdue_data::ReceivablesWorld;
+use overdue_features::{Dataset, HistoryWindow, ReceivablesFeatures, Split, SplitSpec};
+use overdue_models::GradientBoostedTrees;
 use overdue_models::{
     AdaBoost, BalancedBagging, ClassWeight, Classifier, Csfsol, DecisionTree, FitOptions, GaussianNaiveBayes,
     KNearestNeighbors, LinearSvm, LogisticRegression,
@@ -149,6 +151,53 @@ fn balanced_bagging(c: &mut Criterion) {
     group.finish();
 }
 
+/// Gradient boosted trees with their defaults (LightGBM's: 100 trees, 31
+/// leaves, learning rate 0.1, 255 bins), on the study-scale matrix; compare
+/// with `python3 scripts/bench_reference_gbdt.py DIR` on the matrix written by
+/// `cargo run --release -p overdue-benches --bin export-study-matrix -- DIR`.
+///
+/// With `OVERDUE_BENCH_1M=1`, also `fit_1m_invoices` / `predict_1m_invoices`
+/// on a 1,000,000-invoice world (about 650k training rows; building it takes
+/// a while, so it is off by default). Its reference matrix:
+/// `export-study-matrix -- DIR --invoices 1000000`.
+fn gradient_boosted_trees(c: &mut Criterion) {
+    let dataset = study_dataset();
+    let params = GradientBoostedTrees::default();
+    let mut group = c.benchmark_group("models/gradient_boosted_trees");
+    group.sample_size(10);
+    gbdt_fit_predict(&mut group, &params, &dataset, "");
+    if std::env::var_os("OVERDUE_BENCH_1M").is_some() {
+        gbdt_fit_predict(&mut group, &params, &million_invoice_dataset(), "_1m_invoices");
+    }
+    group.finish();
+}
+
+fn gbdt_fit_predict(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    params: &GradientBoostedTrees,
+    dataset: &Dataset,
+    suffix: &str,
+) {
+    let train = dataset.part(Split::Train);
+    let test = dataset.part(Split::Test);
+    let options = FitOptions::default();
+    group.throughput(Throughput::Elements(train.n_rows() as u64));
+    group.bench_function(format!("fit{suffix}"), |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
+    let fitted = params.fit(train, None, &options).expect("fits");
+    group.throughput(Throughput::Elements(test.n_rows() as u64));
+    group.bench_function(format!("predict{suffix}"), |b| {
+        b.iter(|| fitted.predict_proba(test.features).expect("predicts"))
+    });
+}
+
+/// The w = 4 dataset of a 1,000,000-invoice receivables world.
+fn million_invoice_dataset() -> Dataset {
+    let world = ReceivablesWorld { invoices: 1_000_000, ..ReceivablesWorld::default() };
+    let table = world.generate().expect("the world is valid");
+    let features = ReceivablesFeatures::new(&[HistoryWindow::new(4).expect("valid window")]).expect("one window");
+    features.build(&table, &SplitSpec::default()).expect("features build").remove(0).1
+}
+
 criterion_group!(
     benches,
     logistic_regression,
@@ -158,6 +207,7 @@ criterion_group!(
     csfsol,
     decision_tree,
     adaboost,
-    balanced_bagging
+    balanced_bagging,
+    gradient_boosted_trees
 );
 criterion_main!(benches);

@@ -344,10 +344,12 @@ fn large_training_set(data: &Parts, copies: usize) -> (Vec<f32>, Vec<bool>) {
 #[test]
 fn fits_are_bit_identical_across_runs_and_thread_counts() {
     let data = data();
-    let (values, labels) = large_training_set(&data, 4); // 10,000 rows
+    // 70,000 rows: enough for histograms cut into row chunks and for the
+    // chunked partition (copying rows out is checked in tests/tree_core.rs).
+    let (values, labels) = large_training_set(&data, 28);
     let train = Samples::new(MatrixView::new(&values, data.n_cols).unwrap(), &labels).unwrap();
     let params = GradientBoostedTrees {
-        n_trees: 30,
+        n_trees: 15,
         row_subsample: 0.7,
         column_subsample: 0.6,
         early_stopping_rounds: Some(5),

@@ -6,7 +6,7 @@ use overdue_features::{MatrixView, Samples};
 use overdue_models::ModelError;
 use overdue_models::tree::{
     BinMapper, BinStats, BinnedMatrix, FlatTree, GradHess, GrowerParams, Growth, Histogram, NodeRows, PackedForest,
-    SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training,
+    SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training, gather_rows,
 };
 
 /// A deterministic pseudo-random sequence in [0, 1) (xorshift), so that these

@@ -37,6 +37,18 @@ pub(super) fn boost(
     validation: Option<Samples<'_>>,
     seed: u64,
 ) -> Result<GradientBoostedTreesModel, ModelError> {
+    // Run on a worker of the thread pool: the hundreds of parallel steps of
+    // each tree then start from inside the pool, instead of each waking it up
+    // from the caller's thread (which costs more than a small node's work).
+    rayon::scope(|_| boost_in_pool(params, train, validation, seed))
+}
+
+fn boost_in_pool(
+    params: &GradientBoostedTrees,
+    train: Samples<'_>,
+    validation: Option<Samples<'_>>,
+    seed: u64,
+) -> Result<GradientBoostedTreesModel, ModelError> {
     check_tree_training(&train)?;
     let n_cols = train.features.n_cols();
     let n = train.n_rows();

@@ -160,7 +160,8 @@ impl<'a> TreeGrower<'a> {
         if self.can_split(0) {
             self.build_histogram(0, 0, stats, features, matches!(rows, NodeRows::All));
             self.leaves[0].slot = Some(0);
-            self.leaves[0].best = self.find_split(0, features, &mut rng);
+            let candidates = self.candidates(features, &mut rng);
+            self.leaves[0].best = self.find_split(0, &candidates);
         }
         while self.leaves.len() < self.params.num_leaves {
             let Some(leaf) = self.next_leaf() else { break };
@@ -241,11 +242,16 @@ impl<'a> TreeGrower<'a> {
             parent.subtract(self.data, child, features);
             self.leaves[children[large]].slot = Some(parent_slot);
         }
-        for (k, &c) in children.iter().enumerate() {
-            if splittable[k] {
-                self.leaves[c].best = self.find_split(c, features, rng);
-            }
-        }
+        // Features drawn in a fixed order (left child first), then both
+        // searches at once.
+        let candidates = splittable.map(|s| s.then(|| self.candidates(features, rng)));
+        let [left, right] = candidates;
+        let (left, right) = rayon::join(
+            || left.and_then(|c| self.find_split(children[0], &c)),
+            || right.and_then(|c| self.find_split(children[1], &c)),
+        );
+        self.leaves[children[0]].best = left;
+        self.leaves[children[1]].best = right;
     }
 
     /// Builds leaf `i`'s histogram into pool slot `slot`.
@@ -263,28 +269,30 @@ impl<'a> TreeGrower<'a> {
                 gather_rows(self.data, stats, rows, &mut self.gathered, &mut self.ordered);
                 self.pool[slot].build_gathered(self.data, &self.gathered, &self.ordered, features);
             } else {
-                self.ordered.clear();
-                self.ordered.extend(rows.iter().map(|&r| stats[r as usize]));
+                gather_stats(stats, rows, &mut self.ordered);
                 self.pool[slot].build(self.data, NodeRows::Subset(rows), &self.ordered, features);
             }
         }
     }
 
-    /// The best split of leaf `i` over `features` (or a random subset of them,
-    /// with `features_per_node`); ties go to the lower feature index.
-    fn find_split(&self, i: usize, features: &[usize], rng: &mut ChaCha8Rng) -> Option<SplitInfo> {
-        let leaf = &self.leaves[i];
-        let histogram = &self.pool[leaf.slot?];
-        let drawn: Vec<usize>;
-        let candidates = match self.params.features_per_node {
+    /// The features a node may split on: `features`, or a random subset of
+    /// them with `features_per_node` (ascending).
+    fn candidates(&self, features: &[usize], rng: &mut ChaCha8Rng) -> Vec<usize> {
+        match self.params.features_per_node {
             Some(k) if k < features.len() => {
                 let mut picked: Vec<usize> = sample(rng, features.len(), k).into_iter().map(|p| features[p]).collect();
                 picked.sort_unstable();
-                drawn = picked;
-                &drawn[..]
+                picked
             }
-            _ => features,
-        };
+            _ => features.to_vec(),
+        }
+    }
+
+    /// The best split of leaf `i` over `candidates`; ties go to the lower
+    /// feature index.
+    fn find_split(&self, i: usize, candidates: &[usize]) -> Option<SplitInfo> {
+        let leaf = &self.leaves[i];
+        let histogram = &self.pool[leaf.slot?];
         let search = |&j: &usize| {
             best_split(j, histogram.feature(self.data, j), &self.data.mappers()[j], leaf.sums, &self.params.split)
         };
@@ -298,6 +306,25 @@ impl<'a> TreeGrower<'a> {
             Some(b) if b.gain >= s.gain => Some(b),
             _ => Some(s),
         })
+    }
+}
+
+/// Rows per parallel work item when gathering statistics.
+const GATHER_STATS_CHUNK: usize = 16384;
+
+/// `ordered[k] = stats[rows[k]]`, in parallel for large nodes (disjoint
+/// chunks: the same values land in the same places).
+fn gather_stats(stats: &[GradHess], rows: &[u32], ordered: &mut Vec<GradHess>) {
+    ordered.resize(rows.len(), GradHess::default());
+    let gather = |(out, rows): (&mut [GradHess], &[u32])| {
+        for (o, &r) in out.iter_mut().zip(rows) {
+            *o = stats[r as usize];
+        }
+    };
+    if rows.len() >= 2 * GATHER_STATS_CHUNK {
+        ordered.par_chunks_mut(GATHER_STATS_CHUNK).zip(rows.par_chunks(GATHER_STATS_CHUNK)).for_each(gather);
+    } else {
+        gather((ordered.as_mut_slice(), rows));
     }
 }
 

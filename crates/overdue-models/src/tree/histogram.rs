@@ -11,10 +11,10 @@
 //! * each row's bins (a few contiguous bytes of the row-major matrix) are read
 //!   once and added to every feature's bins;
 //! * large nodes are cut into row chunks, accumulated in parallel into tables
-//!   of their own and added up in chunk order; mid-sized nodes are shared out
-//!   by runs of features instead (no tables to add up). Which way a node goes
-//!   and the chunks depend on its number of rows only, so the result does not
-//!   depend on the number of threads.
+//!   of their own and added up in chunk order. The chunks depend on the
+//!   node's number of rows only, so the result does not depend on the number
+//!   of threads. (Sharing out features instead, each thread reading every row
+//!   for its features, measured slower on two threads than on one.)
 //!
 //! The sibling of a built node comes from [`Histogram::subtract`]: parent minus
 //! child, per bin.
@@ -149,11 +149,7 @@ pub fn gather_rows(
 
 /// Nodes with fewer rows than twice this are accumulated in one piece;
 /// larger ones in up to [`MAX_ROW_CHUNKS`] chunks of at least this many rows.
-const MIN_CHUNK_ROWS: usize = 16384;
-
-/// Nodes too small to cut into row chunks but with at least this many rows
-/// are built by several threads, each taking a run of features.
-const FEATURE_BLOCK_MIN_ROWS: usize = 2048;
+const MIN_CHUNK_ROWS: usize = 4096;
 
 /// Rows per parallel work item of [`gather_rows`].
 const GATHER_CHUNK_ROWS: usize = 4096;
@@ -220,16 +216,7 @@ impl Histogram {
         }
         let n_chunks = (n_rows / MIN_CHUNK_ROWS).clamp(1, MAX_ROW_CHUNKS);
         if n_chunks == 1 {
-            let threads = rayon::current_num_threads();
-            if n_rows < FEATURE_BLOCK_MIN_ROWS || threads == 1 || pairs.len() < 2 {
-                accumulate(data, rows, 0..n_rows, ordered, &pairs, &mut self.bins);
-            } else {
-                // Too few rows to cut: each thread takes a run of features
-                // (every bin is still summed over all rows in order).
-                self.feature_blocks_mut(data, &pairs, threads)
-                    .into_par_iter()
-                    .for_each(|(pairs, part)| accumulate(data, rows, 0..n_rows, ordered, &pairs, part));
-            }
+            accumulate(data, rows, 0..n_rows, ordered, &pairs, &mut self.bins);
             return;
         }
         // The first chunk goes straight into the histogram, the others into
@@ -256,32 +243,6 @@ impl Histogram {
                 }
             }
         }
-    }
-
-    /// Splits `pairs` (`(feature, start of its bins)`, ascending) into up to
-    /// `n_blocks` runs, each with its disjoint part of the bins and the pairs
-    /// relative to that part.
-    #[allow(clippy::type_complexity)]
-    fn feature_blocks_mut(
-        &mut self,
-        data: &BinnedMatrix,
-        pairs: &[(usize, usize)],
-        n_blocks: usize,
-    ) -> Vec<(Vec<(usize, usize)>, &mut [BinStats])> {
-        let per_block = pairs.len().div_ceil(n_blocks);
-        let mut blocks = Vec::with_capacity(n_blocks);
-        let mut rest: &mut [BinStats] = &mut self.bins;
-        let mut consumed = 0;
-        for run in pairs.chunks(per_block) {
-            let (Some(&(_, start)), Some(&(last, _))) = (run.first(), run.last()) else { continue };
-            let end = data.histogram_range(last).end;
-            let (_, from_start) = std::mem::take(&mut rest).split_at_mut(start - consumed);
-            let (part, after) = from_start.split_at_mut(end - start);
-            blocks.push((run.iter().map(|&(j, offset)| (j, offset - start)).collect(), part));
-            rest = after;
-            consumed = end;
-        }
-        blocks
     }
 
     /// `self = self - child` on the bins of `features`: turns the parent's

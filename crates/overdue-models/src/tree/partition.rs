@@ -8,8 +8,10 @@
 
 use rayon::prelude::*;
 
-/// Nodes with at least this many rows are partitioned in parallel.
-const PARALLEL_MIN_ROWS: usize = 1 << 15;
+/// Nodes with at least this many rows are partitioned in parallel (below,
+/// measured on two cores, the extra pass costs more than the second thread
+/// gives).
+const PARALLEL_MIN_ROWS: usize = 1 << 17;
 
 /// Rows per parallel work item.
 const CHUNK_ROWS: usize = 1 << 14;
@@ -45,8 +47,14 @@ pub(crate) fn partition(rows: &mut [u32], scratch: &mut [u32], rule: SplitRule<'
     // Either way gives the same rows in the same order: the chunked version
     // only pays when threads share it.
     if rows.len() < PARALLEL_MIN_ROWS || rayon::current_num_threads() == 1 {
-        return partition_sequential(rows, scratch, rule);
+        partition_sequential(rows, scratch, rule)
+    } else {
+        partition_chunked(rows, scratch, rule)
     }
+}
+
+/// The parallel version: chunks split into `scratch`, then copied into place.
+fn partition_chunked(rows: &mut [u32], scratch: &mut [u32], rule: SplitRule<'_>) -> usize {
     let n_lefts: Vec<usize> = rows
         .par_chunks(CHUNK_ROWS)
         .zip(scratch.par_chunks_mut(CHUNK_ROWS))
@@ -67,7 +75,10 @@ pub(crate) fn partition(rows: &mut [u32], scratch: &mut [u32], rule: SplitRule<'
     scratch.par_chunks(CHUNK_ROWS).zip(targets).for_each(|(chunk, (left, right))| {
         let (from_left, from_right) = chunk.split_at(left.len());
         left.copy_from_slice(from_left);
-        right.copy_from_slice(from_right);
+        // Right rows were written from the end backwards.
+        for (to, from) in right.iter_mut().zip(from_right.iter().rev()) {
+            *to = *from;
+        }
     });
     total_left
 }
@@ -89,18 +100,18 @@ fn partition_sequential(rows: &mut [u32], scratch: &mut [u32], rule: SplitRule<'
     n_left
 }
 
-/// Writes the left rows of `source` to the front of `target` and its right
-/// rows after them, both in order; returns the number of left rows.
+/// One pass: writes the left rows of `source` to the front of `target` in
+/// order and its right rows from the back, in reverse order; returns the
+/// number of left rows.
 fn split_chunk(source: &[u32], target: &mut [u32], rule: SplitRule<'_>) -> usize {
-    let n_left = source.iter().filter(|&&r| rule.goes_left(r)).count();
-    let (mut l, mut r) = (0, n_left);
+    let (mut l, mut r) = (0, target.len());
     for &row in source {
         let left = rule.goes_left(row);
-        target[if left { l } else { r }] = row;
+        target[if left { l } else { r - 1 }] = row;
         l += usize::from(left);
-        r += usize::from(!left);
+        r -= usize::from(!left);
     }
-    n_left
+    l
 }
 
 #[cfg(test)]
@@ -117,7 +128,7 @@ mod tests {
         let mut scratch = vec![0; rows.len()];
         let n_left = partition_sequential(&mut sequential, &mut scratch, rule);
         let mut parallel = rows.clone();
-        assert_eq!(partition(&mut parallel, &mut scratch, rule), n_left);
+        assert_eq!(partition_chunked(&mut parallel, &mut scratch, rule), n_left);
         assert_eq!(parallel, sequential);
         assert!(sequential[..n_left].iter().all(|&r| column[r as usize] <= 4 || column[r as usize] == 10));
         assert!(sequential[n_left..].iter().all(|&r| column[r as usize] > 4 && column[r as usize] != 10));
