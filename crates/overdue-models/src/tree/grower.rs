@@ -85,10 +85,12 @@ struct Leaf {
 ///
 /// Rows of the tree are kept in one index array: each leaf owns a contiguous
 /// range of it, and a split partitions its leaf's range in place (stable, so
-/// rows stay ascending when they started so), so growing allocates nothing per
+/// rows stay ascending when they started so); no row list is allocated per
 /// node. Histograms live in a pool of `num_leaves` slots: a split builds the
 /// histogram of its smaller child and derives the larger one by subtraction in
-/// the parent's slot.
+/// the parent's slot. Independent work runs in parallel: the histogram of a
+/// large node by row chunks, the partition of a very large node by chunks, and
+/// the split searches of the two children side by side.
 #[derive(Debug)]
 pub struct TreeGrower<'a> {
     data: &'a BinnedMatrix,

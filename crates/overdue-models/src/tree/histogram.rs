@@ -225,7 +225,7 @@ impl Histogram {
         let mut partials: Vec<Vec<BinStats>> = vec![Vec::new(); n_chunks - 1];
         let bins = &mut self.bins;
         let chunk = |k: usize| k * chunk_rows..((k + 1) * chunk_rows).min(n_rows);
-        let (first, rest) = rayon::join(
+        rayon::join(
             || accumulate(data, rows, chunk(0), ordered, &pairs, bins),
             || {
                 partials.par_iter_mut().enumerate().for_each(|(k, table)| {
@@ -234,7 +234,6 @@ impl Histogram {
                 })
             },
         );
-        let ((), ()) = (first, rest);
         for &j in &features {
             let range = data.histogram_range(j);
             for table in &partials {
