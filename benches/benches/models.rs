@@ -1,5 +1,7 @@
 //! Fit and predict of each model family on the study-scale matrix (w = 4).
 
+use std::sync::OnceLock;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use overdue_benches::study_dataset;
 use overdue_data::ReceivablesWorld;
@@ -10,145 +12,87 @@ use overdue_models::{
     KNearestNeighbors, LinearSvm, LogisticRegression,
 };
 
-fn logistic_regression(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = LogisticRegression::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/logistic_regression");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
+/// Benchmarks `models/<family>/fit` and `/predict` on the study-scale matrix
+/// (w = 4; about 107k training and 22k test rows). `measurement_seconds`
+/// lengthens criterion's window for the slow families.
+fn bench_family(c: &mut Criterion, classifier: &dyn Classifier, sample_size: usize, measurement_seconds: Option<u64>) {
+    let dataset = study();
+    let mut group = c.benchmark_group(format!("models/{}", classifier.family()));
+    group.sample_size(sample_size);
+    if let Some(seconds) = measurement_seconds {
+        group.measurement_time(std::time::Duration::from_secs(seconds));
+    }
+    fit_predict(&mut group, classifier, dataset, "");
     group.finish();
 }
 
-fn gaussian_naive_bayes(c: &mut Criterion) {
-    let dataset = study_dataset();
+/// The study-scale dataset, built once for all groups.
+fn study() -> &'static Dataset {
+    static STUDY: OnceLock<Dataset> = OnceLock::new();
+    STUDY.get_or_init(study_dataset)
+}
+
+fn fit_predict(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    classifier: &dyn Classifier,
+    dataset: &Dataset,
+    suffix: &str,
+) {
     let train = dataset.part(Split::Train);
     let test = dataset.part(Split::Test);
-    let params = GaussianNaiveBayes::default();
     let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/gaussian_naive_bayes");
-    group.sample_size(20);
     group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
+    group.bench_function(format!("fit{suffix}"), |b| b.iter(|| classifier.fit(train, None, &options).expect("fits")));
+    let fitted = classifier.fit(train, None, &options).expect("fits");
     group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    group.bench_function(format!("predict{suffix}"), |b| {
+        b.iter(|| fitted.predict_proba(test.features).expect("predicts"))
+    });
+}
+
+fn logistic_regression(c: &mut Criterion) {
+    bench_family(c, &LogisticRegression::default(), 10, None);
+}
+
+fn gaussian_naive_bayes(c: &mut Criterion) {
+    bench_family(c, &GaussianNaiveBayes::default(), 20, None);
 }
 
 /// k = 5, uniform weights, standardised: predicting is the expensive part (an
 /// exact search of the ~107k training rows for each of the ~22k test rows).
 fn k_nearest_neighbors(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = KNearestNeighbors::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/k_nearest_neighbors");
-    group.sample_size(10);
-    group.measurement_time(std::time::Duration::from_secs(30));
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &KNearestNeighbors::default(), 10, Some(30));
 }
 
 /// After study 2's liblinear setting (`-c 0.1 -w-1 4 -w1 1`): C = 0.1, class
 /// weights late 4 / on time 1, standardised. The fit includes Platt scaling on
 /// the training decision values (no validation split is passed).
 fn linear_svm(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
     let params =
         LinearSvm { c: 0.1, class_weight: ClassWeight::Custom { late: 4.0, on_time: 1.0 }, ..LinearSvm::default() };
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/linear_svm");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &params, 10, None);
 }
 
 /// Default CSFSOL (one pass in a seeded random order, then Platt scaling on the
 /// training decision values); throughput is training rows per second.
 fn csfsol(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = Csfsol::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/csfsol");
-    group.sample_size(20);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &Csfsol::default(), 20, None);
 }
 
 /// Exact CART with its defaults: gini, grown until the leaves are pure.
 fn decision_tree(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = DecisionTree::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/decision_tree");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &DecisionTree::default(), 10, None);
 }
 
 /// AdaBoost (SAMME) with its defaults: 50 stumps, learning rate 1.
 fn adaboost(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = AdaBoost::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/adaboost");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &AdaBoost::default(), 10, None);
 }
 
 /// Balanced bagging with its defaults: 10 fully grown trees, each on a
 /// bootstrap sample under-sampled to balance.
 fn balanced_bagging(c: &mut Criterion) {
-    let dataset = study_dataset();
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let params = BalancedBagging::default();
-    let options = FitOptions::default();
-    let mut group = c.benchmark_group("models/balanced_bagging");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function("fit", |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function("predict", |b| b.iter(|| fitted.predict_proba(test.features).expect("predicts")));
-    group.finish();
+    bench_family(c, &BalancedBagging::default(), 10, None);
 }
 
 /// Gradient boosted trees with their defaults (LightGBM's: 100 trees, 31
@@ -161,33 +105,14 @@ fn balanced_bagging(c: &mut Criterion) {
 /// a while, so it is off by default). Its reference matrix:
 /// `export-study-matrix -- DIR --invoices 1000000`.
 fn gradient_boosted_trees(c: &mut Criterion) {
-    let dataset = study_dataset();
     let params = GradientBoostedTrees::default();
     let mut group = c.benchmark_group("models/gradient_boosted_trees");
     group.sample_size(10);
-    gbdt_fit_predict(&mut group, &params, &dataset, "");
+    fit_predict(&mut group, &params, study(), "");
     if std::env::var_os("OVERDUE_BENCH_1M").is_some() {
-        gbdt_fit_predict(&mut group, &params, &million_invoice_dataset(), "_1m_invoices");
+        fit_predict(&mut group, &params, &million_invoice_dataset(), "_1m_invoices");
     }
     group.finish();
-}
-
-fn gbdt_fit_predict(
-    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    params: &GradientBoostedTrees,
-    dataset: &Dataset,
-    suffix: &str,
-) {
-    let train = dataset.part(Split::Train);
-    let test = dataset.part(Split::Test);
-    let options = FitOptions::default();
-    group.throughput(Throughput::Elements(train.n_rows() as u64));
-    group.bench_function(format!("fit{suffix}"), |b| b.iter(|| params.fit(train, None, &options).expect("fits")));
-    let fitted = params.fit(train, None, &options).expect("fits");
-    group.throughput(Throughput::Elements(test.n_rows() as u64));
-    group.bench_function(format!("predict{suffix}"), |b| {
-        b.iter(|| fitted.predict_proba(test.features).expect("predicts"))
-    });
 }
 
 /// The w = 4 dataset of a 1,000,000-invoice receivables world.
