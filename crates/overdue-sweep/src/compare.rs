@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::report::median;
 use crate::{ModelColumn, RunOutcome, RunRecord, RunStore, SweepError, model_columns};
 
 /// Thresholds of the gate.
@@ -123,12 +124,6 @@ fn describe_cell(r: &RunRecord) -> String {
     format!("{} w={} seed={}", r.cell.family, r.cell.window_months, r.cell.seed)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
-}
-
 /// Compares `current` against `baseline`, matching runs by their id.
 pub fn compare(baseline: &[RunRecord], current: &[RunRecord], options: &CompareOptions) -> Comparison {
     let index = |records: &[RunRecord]| -> BTreeMap<String, RunRecord> {
@@ -195,8 +190,8 @@ pub fn compare(baseline: &[RunRecord], current: &[RunRecord], options: &CompareO
         }
     }
     for (model, [base_fit, cur_fit, base_predict, cur_predict]) in times {
-        for (phase, before, after) in [("fit", base_fit, cur_fit), ("predict", base_predict, cur_predict)] {
-            let (before, after) = (median(before), median(after));
+        for (phase, mut before, mut after) in [("fit", base_fit, cur_fit), ("predict", base_predict, cur_predict)] {
+            let (before, after) = (median(&mut before), median(&mut after));
             let gated = before >= options.min_gated_seconds;
             let regressed = gated && after > before * options.max_slowdown;
             comparison.timings.push(TimingChange {

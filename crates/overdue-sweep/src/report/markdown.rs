@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{CellSummary, Estimate, Summary};
+use super::summary::{CellSummary, Estimate, Summary, model_costs};
 
 /// A metric table: title, the baseline column's name and value, the cell value.
 struct MetricTable {
@@ -128,23 +128,11 @@ fn write_cost(out: &mut String, summary: &Summary) {
     let _ = writeln!(out, "## Cost (medians over windows and seeds)\n");
     let _ = writeln!(out, "| model | fit seconds | training rows/s | prediction rows/s |");
     let _ = writeln!(out, "|---|---:|---:|---:|");
-    for (m, model) in summary.models.iter().enumerate() {
-        let cells: Vec<&CellSummary> = summary.cells.iter().filter(|c| c.model == m).collect();
-        if cells.is_empty() {
-            continue;
-        }
-        let median = |f: fn(&CellSummary) -> f64| {
-            let mut v: Vec<f64> = cells.iter().map(|c| f(c)).collect();
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
+    for cost in model_costs(summary) {
         let _ = writeln!(
             out,
             "| {} | {:.3} | {:.0} | {:.0} |",
-            model.label,
-            median(|c| c.fit_seconds),
-            median(|c| c.train_rows_per_second),
-            median(|c| c.predict_rows_per_second)
+            cost.label, cost.fit_seconds, cost.train_rows_per_second, cost.predict_rows_per_second
         );
     }
     out.push('\n');

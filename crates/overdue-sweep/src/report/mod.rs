@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub(crate) use summary::median;
 pub use summary::{CellSummary, Estimate, ModelColumn, Summary, model_columns, summarize};
 
 use crate::{RunRecord, RunStore, SweepError};

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use overdue_features::{Split, SplitSummary};
 
-use super::summary::{CellSummary, Estimate, Summary};
+use super::summary::{CellSummary, Estimate, Summary, model_costs};
 use crate::CurvePoints;
 
 const SIZE: (u32, u32) = (900, 560);
@@ -230,22 +230,9 @@ fn draw_lines<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &LineChar
     root.present().map_err(err)
 }
 
-/// (model label, training rows/s, prediction rows/s), medians over cells.
+/// (model label, training rows/s, prediction rows/s), from the cost table.
 fn throughput(summary: &Summary) -> Vec<(String, f64, f64)> {
-    summary
-        .models
-        .iter()
-        .enumerate()
-        .filter_map(|(m, model)| {
-            let cells: Vec<&CellSummary> = summary.cells.iter().filter(|c| c.model == m).collect();
-            let median = |f: fn(&CellSummary) -> f64| {
-                let mut v: Vec<f64> = cells.iter().map(|c| f(c)).collect();
-                v.sort_by(f64::total_cmp);
-                v.get(v.len() / 2).copied()
-            };
-            Some((model.label.clone(), median(|c| c.train_rows_per_second)?, median(|c| c.predict_rows_per_second)?))
-        })
-        .collect()
+    model_costs(summary).into_iter().map(|c| (c.label, c.train_rows_per_second, c.predict_rows_per_second)).collect()
 }
 
 /// Training and prediction rows per second, one pair of bars per model.

@@ -115,7 +115,8 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
     values.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median of `values` (sorted in place); NaN when empty.
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => f64::NAN,
@@ -146,6 +147,43 @@ pub fn model_columns(records: &[RunRecord]) -> Vec<ModelColumn> {
         }
     }
     models
+}
+
+/// One model's cost across its cells: for each quantity, the middle cell's
+/// value (the upper one of the two middle cells when their number is even).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelCost {
+    /// The model's label.
+    pub label: String,
+    /// Fit seconds.
+    pub fit_seconds: f64,
+    /// Training rows per second.
+    pub train_rows_per_second: f64,
+    /// Predicted rows per second.
+    pub predict_rows_per_second: f64,
+}
+
+/// The cost of every model with at least one finished cell, in model order.
+pub fn model_costs(summary: &Summary) -> Vec<ModelCost> {
+    summary
+        .models
+        .iter()
+        .enumerate()
+        .filter_map(|(m, model)| {
+            let cells: Vec<&CellSummary> = summary.cells.iter().filter(|c| c.model == m).collect();
+            let middle = |f: fn(&CellSummary) -> f64| {
+                let mut values: Vec<f64> = cells.iter().map(|c| f(c)).collect();
+                values.sort_by(f64::total_cmp);
+                values.get(values.len() / 2).copied()
+            };
+            Some(ModelCost {
+                label: model.label.clone(),
+                fit_seconds: middle(|c| c.fit_seconds)?,
+                train_rows_per_second: middle(|c| c.train_rows_per_second)?,
+                predict_rows_per_second: middle(|c| c.predict_rows_per_second)?,
+            })
+        })
+        .collect()
 }
 
 /// Summarises `records` (any order).
