@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::decision_tree::{GrowParams, Presorted, SampleWeights, grow, validate_growth};
+use crate::tree::FeatureImportance;
 use crate::{
     Classifier, Criterion, DecisionTreeModel, FitOptions, FittedClassifier, ModelError, check_features, check_training,
 };
@@ -248,6 +249,18 @@ impl FittedClassifier for AdaBoostModel {
 
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a fitted model serialises to JSON")
+    }
+
+    /// Gain: each tree's weighted impurity decreases (see
+    /// [`DecisionTreeModel`]'s) times the tree's weight `alpha`, summed, as
+    /// scikit-learn weighs its trees' importances; splits counted over all
+    /// trees.
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        let mut importance = FeatureImportance::zeros(self.n_features);
+        for e in &self.estimators {
+            e.tree.add_importance(e.weight, &mut importance);
+        }
+        Some(importance)
     }
 }
 

@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::tree::FeatureImportance;
 use crate::{
     AdaBoost, AdaBoostModel, Classifier, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier,
     LogisticRegression, LogisticRegressionModel, ModelError, check_features, check_training,
@@ -113,6 +114,10 @@ impl FittedClassifier for BaggedModel {
     /// The member's own JSON plus its `family`.
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a fitted model serialises to JSON")
+    }
+
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        self.as_fitted().feature_importance()
     }
 }
 
@@ -310,6 +315,16 @@ impl FittedClassifier for BalancedBaggingModel {
 
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a fitted model serialises to JSON")
+    }
+
+    /// The members' importances summed, in bag order, when the base family
+    /// has them (trees, AdaBoost); `None` otherwise.
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        let mut total = FeatureImportance::zeros(self.n_features);
+        for member in &self.estimators {
+            total.add(&member.as_fitted().feature_importance()?);
+        }
+        Some(total)
     }
 }
 

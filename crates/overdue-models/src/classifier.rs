@@ -3,6 +3,7 @@
 use overdue_features::{MatrixView, Samples};
 
 use crate::ModelError;
+use crate::tree::FeatureImportance;
 
 /// What a fit may depend on besides the data and the hyperparameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,6 +51,13 @@ pub trait FittedClassifier: Send + Sync {
 
     /// The fitted parameters as data, so a model can be saved and inspected.
     fn to_json(&self) -> serde_json::Value;
+
+    /// How much each feature (by column index) served the model's splits:
+    /// the summed gains and the number of splits, for the tree families;
+    /// `None` for families without such a notion (the default).
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        None
+    }
 }
 
 /// Checks what every family needs of its training data: rows, both classes,

@@ -22,6 +22,7 @@ mod classifier;
 mod csfsol;
 mod decision_tree;
 mod error;
+mod forest;
 mod gbdt;
 mod knn;
 mod linalg;
@@ -41,6 +42,7 @@ pub use decision_tree::{
     Criterion, DecisionTree, DecisionTreeModel, MaxFeatures, NodeSplit, TreeNode, split_entropy, split_gini,
 };
 pub use error::ModelError;
+pub use forest::{RandomForest, RandomForestModel};
 pub use gbdt::{GradientBoostedTrees, GradientBoostedTreesModel};
 pub use knn::{KNearestNeighbors, KNearestNeighborsModel, NeighborWeights};
 pub use linear_svm::{LinearSvm, LinearSvmModel};
@@ -48,3 +50,4 @@ pub use logistic::{LogisticRegression, LogisticRegressionModel, Penalty};
 pub use naive_bayes::{ClassModel, ClassPriors, GaussianNaiveBayes, GaussianNaiveBayesModel};
 pub use platt::{CalibratedOn, PlattScaling};
 pub use standardize::Standardizer;
+pub use tree::FeatureImportance;

@@ -273,7 +273,7 @@ fn the_best_split_has_the_gain_of_lightgbm_and_children_sums() {
         BinStats { g: 2.0, h: 1.0, n: 4 },
     ];
     let total = BinStats { g: 1.0, h: 4.0, n: 16 };
-    let params = SplitParams { lambda_l2: 1.0, min_child_weight: 0.0, min_data_in_leaf: 1, min_split_gain: 0.0 };
+    let params = SplitParams { lambda_l2: 1.0, min_child_weight: 0.0, min_data_in_leaf: 1, ..SplitParams::default() };
     let split = best_split(7, &histogram, &mapper, total, &params).unwrap();
     assert_eq!((split.feature, split.bin), (7, 1));
     let expected = 4.0 / 3.0 + 9.0 / 3.0 - 1.0 / 5.0;
@@ -294,7 +294,7 @@ fn split_constraints_are_enforced() {
         BinStats { g: 3.0, h: 0.5, n: 2 },
     ];
     let total = BinStats { g: 0.0, h: 3.5, n: 24 };
-    let base = SplitParams { lambda_l2: 0.0, min_child_weight: 0.0, min_data_in_leaf: 1, min_split_gain: 0.0 };
+    let base = SplitParams { lambda_l2: 0.0, min_child_weight: 0.0, min_data_in_leaf: 1, ..SplitParams::default() };
     // Gains G_L^2/H_L + G_R^2/H_R: 9 + 3.6 after bin 0, 8 + 10.7 after bin 1,
     // 3 + 18 after bin 2.
     let best = best_split(0, &histogram, &mapper, total, &base).unwrap();
@@ -534,4 +534,163 @@ fn tree_input_checks_accept_nan_and_reject_infinity_naming_row_and_column() {
     let features = MatrixView::new(&[f32::NAN, 1.0, f32::INFINITY, 0.0], 2).unwrap();
     assert!(matches!(check_tree_features(&features, 2), Err(ModelError::NonFinite { row: 1, column: 0, .. })));
     assert!(matches!(check_tree_features(&features, 4), Err(ModelError::WidthMismatch { expected: 4, got: 2 })));
+}
+
+/// The statistics of a weighted classification tree (a random forest's):
+/// `g = -w y`, `h = w`, with weights that are not exact in binary, so that
+/// sums taken in different orders differ in their last bits.
+fn classification_stats(labels: &[bool]) -> Vec<GradHess> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| {
+            let w = [0.1, 0.3, 0.7, 1.9][i % 4];
+            GradHess { g: if y { -w } else { 0.0 }, h: w }
+        })
+        .collect()
+}
+
+/// Fully grown classification trees: one row per leaf allowed, no leaf cap.
+fn unlimited(split: SplitParams, features_per_node: Option<usize>) -> GrowerParams {
+    GrowerParams { num_leaves: usize::MAX, max_depth: None, growth: Growth::LeafWise, split, features_per_node }
+}
+
+fn classification_split() -> SplitParams {
+    SplitParams { min_data_in_leaf: 1, min_child_weight: 0.0, min_relative_gain: 1e-9, ..SplitParams::default() }
+}
+
+#[test]
+fn unlimited_growth_is_depth_first_and_grows_the_same_tree_as_best_first() {
+    // With at least as many leaves allowed as rows the grower goes depth-first;
+    // with one leaf fewer (which cannot bind: leaves keep two rows each) it
+    // grows best-first. The trees differ in node numbering only.
+    let (values, labels) = small_problem();
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let stats = varied_stats(&labels);
+    let split = SplitParams { min_data_in_leaf: 2, ..SplitParams::default() };
+    let grow = |num_leaves| {
+        let params = GrowerParams { num_leaves, split, ..GrowerParams::default() };
+        TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0, 1, 2, 3], 0)
+    };
+    let (depth_first, best_first) = (grow(200), grow(199));
+    assert!(depth_first.n_leaves() > 20, "a large tree: {}", depth_first.n_leaves());
+    assert_eq!(depth_first.n_leaves(), best_first.n_leaves());
+    assert_ne!(depth_first, best_first, "the order of the nodes differs");
+    for row in values.chunks_exact(4) {
+        assert_eq!(depth_first.predict_row(row), best_first.predict_row(row));
+    }
+    let splits = |t: &FlatTree| {
+        let mut s: Vec<(u32, u32)> =
+            t.split_features().iter().zip(t.thresholds()).map(|(&f, &x)| (f, x.to_bits())).collect();
+        s.sort_unstable();
+        s
+    };
+    assert_eq!(splits(&depth_first), splits(&best_first));
+}
+
+#[test]
+fn pure_nodes_are_not_split_despite_rounding_residue() {
+    // Late exactly when x >= 50, with weights whose sums round: the tree is
+    // one split and two pure leaves, whatever residue the sums carry. (Each
+    // value three times: a bin needs three rows.)
+    let values: Vec<f32> = (0..300).map(|i| (i / 3) as f32).collect();
+    let labels: Vec<bool> = (0..300).map(|i| i / 3 >= 50).collect();
+    let data = BinnedMatrix::fit(&one_column(&values), 255);
+    let stats = classification_stats(&labels);
+    let tree = TreeGrower::new(&data, unlimited(classification_split(), None)).grow(&stats, NodeRows::All, &[0], 0);
+    assert_eq!(tree.n_leaves(), 2);
+    assert_eq!(tree.leaf_values(), [0.0, 1.0]);
+}
+
+#[test]
+fn nodes_below_min_data_to_split_stay_leaves() {
+    let (values, labels) = small_problem();
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let stats = classification_stats(&labels);
+    for min_data_to_split in [2, 30, 120] {
+        let split = SplitParams { min_data_to_split, ..classification_split() };
+        let mut grower = TreeGrower::new(&data, unlimited(split, None));
+        let tree = grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 0);
+        assert!(tree.n_splits() > 0);
+        // Every split node had at least min_data_to_split rows: each leaf's
+        // parent held the leaf and its sibling subtree, so a leaf with fewer
+        // rows than that is fine, but an internal node never is.
+        let mut node_rows = vec![0u32; tree.n_splits()];
+        for (leaf, rows) in grower.leaf_rows().enumerate() {
+            let mut child = !(leaf as i32);
+            // Walk up: find the parent of `child` and credit it.
+            while let Some(parent) = (0..tree.n_splits()).find(|&p| {
+                let (l, r) = tree.children(p);
+                l == child || r == child
+            }) {
+                node_rows[parent] += rows.len() as u32;
+                child = parent as i32;
+            }
+        }
+        assert!(node_rows.iter().all(|&n| n >= min_data_to_split), "{min_data_to_split}: {node_rows:?}");
+    }
+}
+
+#[test]
+fn drawn_features_that_are_constant_in_a_node_are_replaced() {
+    // Nine constant features and one that separates the classes: with one
+    // feature drawn per node, a node keeps drawing while its draws are
+    // constant (as scikit-learn), so the root always finds the separating one.
+    let n = 120;
+    let labels: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+    let values: Vec<f32> =
+        (0..n).flat_map(|i| (0..10).map(move |j| if j == 7 { (i % 3) as f32 } else { 1.0 })).collect();
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 10).unwrap(), 255);
+    let stats = classification_stats(&labels);
+    let features: Vec<usize> = (0..10).collect();
+    let mut grower = TreeGrower::new(&data, unlimited(classification_split(), Some(1)));
+    for seed in 0..20 {
+        let tree = grower.grow(&stats, NodeRows::All, &features, seed);
+        assert_eq!(tree.split_features(), [7], "seed {seed}");
+        assert_eq!(tree.leaf_values(), [1.0, 0.0]);
+    }
+}
+
+#[test]
+fn per_node_draws_follow_the_seed_and_cover_the_features() {
+    let (values, labels) = small_problem();
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let stats = classification_stats(&labels);
+    let mut grower = TreeGrower::new(&data, unlimited(classification_split(), Some(2)));
+    let a = grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 11);
+    assert_eq!(a, grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 11));
+    let b = grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 12);
+    assert_ne!(a, b);
+    // Fully grown: every training row is predicted with its own label unless
+    // it shares all its bins with a row of the other class.
+    let fitted = values.chunks_exact(4).zip(&labels).filter(|&(row, &y)| (a.predict_row(row) > 0.5) == y).count();
+    assert!(fitted >= 190, "{fitted} of 200");
+    let used: std::collections::BTreeSet<u32> = a.split_features().iter().copied().collect();
+    assert_eq!(used.len(), 4, "every feature gets drawn somewhere");
+}
+
+#[test]
+fn routing_rows_reaches_the_leaves_a_walk_reaches() {
+    let (values, labels) = small_problem();
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let stats = varied_stats(&labels);
+    let params = GrowerParams {
+        num_leaves: 12,
+        split: SplitParams { min_data_in_leaf: 3, ..SplitParams::default() },
+        ..GrowerParams::default()
+    };
+    let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0, 1, 2, 3], 0);
+    let mut rows: Vec<u32> = (0..200).filter(|r| r % 3 != 0).collect();
+    let mut reached = vec![usize::MAX; 200];
+    let mut visits = 0;
+    tree.route_rows(&data, &mut rows, &mut Vec::new(), |leaf, leaf_rows| {
+        visits += 1;
+        assert!(leaf_rows.is_sorted(), "stable partitions keep rows in order");
+        leaf_rows.iter().for_each(|&r| reached[r as usize] = leaf);
+    });
+    assert!(visits <= tree.n_leaves());
+    for (r, &leaf) in reached.iter().enumerate() {
+        let expected = if r % 3 != 0 { tree.leaf_index_binned(&data, r) } else { usize::MAX };
+        assert_eq!(leaf, expected, "row {r}");
+    }
 }

@@ -82,7 +82,9 @@ pub enum MaxFeatures {
 }
 
 impl MaxFeatures {
-    fn validate(&self) -> Result<(), ModelError> {
+    /// Checks a fraction or count (the count against the data only at fit
+    /// time, in [`MaxFeatures::resolve`]).
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
         let bad = |reason: String| Err(ModelError::InvalidHyperparameter { name: "max_features", reason });
         match *self {
             MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => bad(format!("a fraction must be in (0, 1], got {f}")),

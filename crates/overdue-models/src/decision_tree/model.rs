@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Criterion;
+use crate::tree::FeatureImportance;
 use crate::{FittedClassifier, ModelError, check_features};
 
 /// Rows per parallel work item when predicting; fixed so results never depend
@@ -141,6 +142,22 @@ impl DecisionTreeModel {
         importances
     }
 
+    /// Adds `weight` times each split's weighted impurity decrease
+    /// (`w * I - w_L * I_L - w_R * I_R`, unnormalised) to its feature's gain
+    /// in `importance`, and counts the split.
+    pub(crate) fn add_importance(&self, weight: f64, importance: &mut FeatureImportance) {
+        for node in &self.nodes {
+            if let Some(s) = node.split {
+                let (l, r) = (&self.nodes[s.left], &self.nodes[s.right]);
+                let decrease = node.weighted_samples * node.impurity
+                    - l.weighted_samples * l.impurity
+                    - r.weighted_samples * r.impurity;
+                importance.gain[s.feature] += weight * decrease;
+                importance.split[s.feature] += 1;
+            }
+        }
+    }
+
     /// Number of splits on each feature.
     pub fn split_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.n_features];
@@ -193,6 +210,15 @@ impl FittedClassifier for DecisionTreeModel {
 
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a fitted tree serialises to JSON")
+    }
+
+    /// Gain: each split's weighted impurity decrease `w * I - w_L * I_L -
+    /// w_R * I_R` (scikit-learn's `feature_importances_` before dividing by
+    /// the root's weight and normalising), summed per feature.
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        let mut importance = FeatureImportance::zeros(self.n_features);
+        self.add_importance(1.0, &mut importance);
+        Some(importance)
     }
 }
 

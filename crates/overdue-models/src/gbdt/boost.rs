@@ -83,6 +83,7 @@ fn boost_in_pool(
             min_child_weight: params.min_child_weight,
             min_data_in_leaf: params.min_data_in_leaf as u32,
             min_split_gain: params.min_split_gain,
+            ..SplitParams::default()
         },
         features_per_node: None,
     };

@@ -117,6 +117,10 @@ impl FittedClassifier for GradientBoostedTreesModel {
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a fitted model serialises to JSON")
     }
+
+    fn feature_importance(&self) -> Option<FeatureImportance> {
+        Some(self.feature_importance.clone())
+    }
 }
 
 /// `1 / (1 + exp(-z))` without overflow.

@@ -1,16 +1,15 @@
 //! Growing one tree on binned data from per-row gradients and hessians.
 
-use rand::SeedableRng;
-use rand::seq::index::sample;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::binning::BinnedMatrix;
-use super::histogram::{BinStats, GradHess, Histogram, NodeRows, gather_rows};
+use super::histogram::{BinStats, GradHess, Histogram, NodeBinsScratch, NodeRows, gather_rows, node_bins};
 use super::node::FlatTree;
-use super::partition::{SplitRule, partition};
-use super::split::{SplitInfo, SplitParams, best_split};
+use super::partition::{BinTest, RowPayload, SplitRule, partition};
+use super::split::{SplitInfo, SplitParams, best_split, best_split_sparse};
 
 /// Which leaf is split next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -36,9 +35,10 @@ pub struct GrowerParams {
     pub growth: Growth,
     /// What a split must satisfy, and the leaf values.
     pub split: SplitParams,
-    /// When set, each node looks for its split among this many features drawn
-    /// at random from the tree's features (a random forest's `max_features`);
-    /// histograms are still built for all of them.
+    /// When set (and below the number of the tree's features), each node
+    /// looks for its split among this many features drawn at random from the
+    /// tree's features, as a random forest's `max_features`: see
+    /// [`TreeGrower`] for how they are drawn and how this changes the work.
     pub features_per_node: Option<usize>,
 }
 
@@ -86,11 +86,33 @@ struct Leaf {
 /// Rows of the tree are kept in one index array: each leaf owns a contiguous
 /// range of it, and a split partitions its leaf's range in place (stable, so
 /// rows stay ascending when they started so); no row list is allocated per
-/// node. Histograms live in a pool of `num_leaves` slots: a split builds the
-/// histogram of its smaller child and derives the larger one by subtraction in
-/// the parent's slot. Independent work runs in parallel: the histogram of a
-/// large node by row chunks, the partition of a very large node by chunks, and
-/// the split searches of the two children side by side.
+/// node. Independent work runs in parallel: the histogram of a large node by
+/// row chunks, the partition of a very large node by chunks, and the split
+/// searches of the two children side by side.
+///
+/// **Histograms.** Normally every node's histogram covers all the tree's
+/// features, and a split builds the histogram of its smaller child and
+/// derives the larger one by subtraction in the parent's slot of a pool;
+/// slots are recycled as soon as a leaf can no longer be split.
+///
+/// **Features drawn per node** ([`GrowerParams::features_per_node`] = `k`
+/// below the number of the tree's features): a node draws its candidates
+/// from a ChaCha8 stream seeded by the `seed` of [`TreeGrower::grow`], as
+/// scikit-learn does: `k` features without replacement, and while every
+/// feature drawn so far is constant in the node, one more, until one varies
+/// or none is left. Only the drawn features' histograms are built, straight
+/// from the node's rows (a parent's histogram covers other features, so
+/// there is nothing to subtract from), which with `k` well below the number of
+/// features is less work than all features for the smaller child. They are
+/// built as lists of the bins present, so that the many small
+/// nodes of deep trees cost what their rows cost, not what 255 bins per
+/// feature would.
+///
+/// **Order.** Leaves are split leaf-wise or depth-wise ([`Growth`]) while
+/// `num_leaves` can bind. When it cannot (at least as many leaves allowed as
+/// the tree has rows) every order grows the same tree, and the grower goes
+/// depth-first, left child first, which keeps at most one open leaf per level
+/// (and its histogram) however large the tree.
 #[derive(Debug)]
 pub struct TreeGrower<'a> {
     data: &'a BinnedMatrix,
@@ -100,7 +122,18 @@ pub struct TreeGrower<'a> {
     ordered: Vec<GradHess>,
     gathered: Vec<u8>,
     pool: Vec<Histogram>,
+    free_slots: Vec<usize>,
     leaves: Vec<Leaf>,
+    /// Leaves waiting to be split, last on top, when growing depth-first.
+    open: Vec<usize>,
+    /// The tree's features in the order drawn for the current node.
+    draw_order: Vec<usize>,
+    /// With features drawn per node: the rows' bins and statistics, in the
+    /// order of `rows`.
+    payload: RowPayload,
+    /// Scratch space of the per-node bin listing.
+    node_bins_scratch: NodeBinsScratch,
+    node_bins: Vec<Vec<(u8, BinStats)>>,
 }
 
 impl<'a> TreeGrower<'a> {
@@ -115,7 +148,13 @@ impl<'a> TreeGrower<'a> {
             ordered: Vec::new(),
             gathered: Vec::new(),
             pool: Vec::new(),
+            free_slots: Vec::new(),
             leaves: Vec::new(),
+            open: Vec::new(),
+            draw_order: Vec::new(),
+            payload: RowPayload::default(),
+            node_bins_scratch: NodeBinsScratch::default(),
+            node_bins: Vec::new(),
         }
     }
 
@@ -159,15 +198,34 @@ impl<'a> TreeGrower<'a> {
         let mut tree = FlatTree::single_leaf(sums.n);
         self.leaves.clear();
         self.leaves.push(Leaf { start: 0, end: n, depth: 0, sums, slot: None, best: None });
+        self.free_slots.clear();
+        self.free_slots.extend((0..self.pool.len()).rev());
+        self.open.clear();
+        let depth_first = self.params.num_leaves >= n;
         if self.can_split(0) {
-            self.build_histogram(0, 0, stats, features, matches!(rows, NodeRows::All));
-            self.leaves[0].slot = Some(0);
-            let candidates = self.candidates(features, &mut rng);
-            self.leaves[0].best = self.find_split(0, &candidates);
+            if self.draws_per_node(features) {
+                self.payload.fill(self.data, stats, &self.rows);
+                self.search_drawn(0, features, &mut rng);
+            } else {
+                let slot = self.acquire_slot();
+                self.build_histogram(0, slot, stats, features, matches!(rows, NodeRows::All));
+                self.leaves[0].slot = Some(slot);
+                self.leaves[0].best = self.find_split(0, features);
+                self.release_if_done(0);
+            }
+            self.open.push(0);
         }
         while self.leaves.len() < self.params.num_leaves {
-            let Some(leaf) = self.next_leaf() else { break };
-            self.split(leaf, &mut tree, stats, features, &mut rng);
+            let next = if depth_first { self.open.pop() } else { self.next_leaf() };
+            let Some(leaf) = next else { break };
+            if self.leaves[leaf].best.is_none() {
+                continue;
+            }
+            let children = self.split(leaf, &mut tree, stats, features, &mut rng);
+            if depth_first {
+                // The left child on top: it is split first.
+                self.open.extend(children.into_iter().rev().filter(|&c| self.leaves[c].best.is_some()));
+            }
         }
         for (i, leaf) in self.leaves.iter().enumerate() {
             tree.set_leaf(i, self.params.split.leaf_value(leaf.sums), leaf.sums.n);
@@ -208,18 +266,27 @@ impl<'a> TreeGrower<'a> {
     }
 
     /// Splits leaf `i` by its best split: partitions its rows, records the
-    /// node, and prepares both children (histograms and best splits).
-    fn split(&mut self, i: usize, tree: &mut FlatTree, stats: &[GradHess], features: &[usize], rng: &mut ChaCha8Rng) {
+    /// node, and prepares both children (histograms and best splits). Returns
+    /// the two children (left, right).
+    fn split(
+        &mut self,
+        i: usize,
+        tree: &mut FlatTree,
+        stats: &[GradHess],
+        features: &[usize],
+        rng: &mut ChaCha8Rng,
+    ) -> [usize; 2] {
         let leaf = self.leaves[i].clone();
-        let Some(split) = leaf.best else { return };
+        let Some(split) = leaf.best else { return [i, i] };
         let mapper = &self.data.mappers()[split.feature];
-        let rule = SplitRule {
-            column: self.data.column(split.feature),
-            bin: split.bin,
-            missing_bin: mapper.missing_bin(),
-            default_left: split.default_left,
+        let test = BinTest { bin: split.bin, missing_bin: mapper.missing_bin(), default_left: split.default_left };
+        let draws = self.draws_per_node(features);
+        let n_left = if draws {
+            self.payload.partition(&mut self.rows, leaf.start..leaf.end, split.feature, test)
+        } else {
+            let rule = SplitRule { column: self.data.column(split.feature), test };
+            partition(&mut self.rows[leaf.start..leaf.end], &mut self.scratch, rule)
         };
-        let n_left = partition(&mut self.rows[leaf.start..leaf.end], &mut self.scratch, rule);
         let mid = leaf.start + n_left;
         let right_index =
             tree.split_leaf(i, split.feature, split.bin, mapper.threshold(split.bin), split.default_left, split.gain);
@@ -229,38 +296,70 @@ impl<'a> TreeGrower<'a> {
         self.leaves.push(Leaf { start: mid, end: leaf.end, depth, sums: split.right, slot: None, best: None });
         let children = [i, right_index];
         let splittable = children.map(|c| self.can_split(c));
+        if draws {
+            // Left child first: the draws come from one stream.
+            for (c, s) in children.into_iter().zip(splittable) {
+                if s {
+                    self.search_drawn(c, features, rng);
+                }
+            }
+            return children;
+        }
+        let Some(parent_slot) = leaf.slot else { return children };
         if !splittable.iter().any(|&s| s) {
-            return;
+            self.free_slots.push(parent_slot);
+            return children;
         }
         // Build the smaller child (by rows) and derive the larger from the
         // parent, unless only the smaller one will ever be split.
         let (small, large) = if n_left <= leaf.end - mid { (0, 1) } else { (1, 0) };
-        let Some(parent_slot) = leaf.slot else { return };
-        let new_slot = self.leaves.len() - 1;
+        let new_slot = self.acquire_slot();
         self.build_histogram(children[small], new_slot, stats, features, false);
         self.leaves[children[small]].slot = Some(new_slot);
         if splittable[large] {
             let (parent, child) = two_slots(&mut self.pool, parent_slot, new_slot);
             parent.subtract(self.data, child, features);
             self.leaves[children[large]].slot = Some(parent_slot);
+        } else {
+            self.free_slots.push(parent_slot);
         }
-        // Features drawn in a fixed order (left child first), then both
-        // searches at once.
-        let candidates = splittable.map(|s| s.then(|| self.candidates(features, rng)));
-        let [left, right] = candidates;
+        let searched = splittable.map(|s| s.then_some(features));
         let (left, right) = rayon::join(
-            || left.and_then(|c| self.find_split(children[0], &c)),
-            || right.and_then(|c| self.find_split(children[1], &c)),
+            || searched[0].and_then(|f| self.find_split(children[0], f)),
+            || searched[1].and_then(|f| self.find_split(children[1], f)),
         );
         self.leaves[children[0]].best = left;
         self.leaves[children[1]].best = right;
+        for c in children {
+            self.release_if_done(c);
+        }
+        children
     }
 
-    /// Builds leaf `i`'s histogram into pool slot `slot`.
-    fn build_histogram(&mut self, i: usize, slot: usize, stats: &[GradHess], features: &[usize], all_rows: bool) {
-        while self.pool.len() <= slot {
+    /// Whether nodes draw their candidate features (see [`TreeGrower`]).
+    fn draws_per_node(&self, features: &[usize]) -> bool {
+        self.params.features_per_node.is_some_and(|k| k < features.len())
+    }
+
+    /// A free histogram slot, a new one if none is free.
+    fn acquire_slot(&mut self) -> usize {
+        self.free_slots.pop().unwrap_or_else(|| {
             self.pool.push(Histogram::new(self.data));
+            self.pool.len() - 1
+        })
+    }
+
+    /// Frees leaf `i`'s histogram once it has no split left to make.
+    fn release_if_done(&mut self, i: usize) {
+        if self.leaves[i].best.is_none()
+            && let Some(slot) = self.leaves[i].slot.take()
+        {
+            self.free_slots.push(slot);
         }
+    }
+
+    /// Builds leaf `i`'s histogram of `features` into pool slot `slot`.
+    fn build_histogram(&mut self, i: usize, slot: usize, stats: &[GradHess], features: &[usize], all_rows: bool) {
         let leaf = &self.leaves[i];
         let rows = &self.rows[leaf.start..leaf.end];
         if all_rows {
@@ -277,21 +376,8 @@ impl<'a> TreeGrower<'a> {
         }
     }
 
-    /// The features a node may split on: `features`, or a random subset of
-    /// them with `features_per_node` (ascending).
-    fn candidates(&self, features: &[usize], rng: &mut ChaCha8Rng) -> Vec<usize> {
-        match self.params.features_per_node {
-            Some(k) if k < features.len() => {
-                let mut picked: Vec<usize> = sample(rng, features.len(), k).into_iter().map(|p| features[p]).collect();
-                picked.sort_unstable();
-                picked
-            }
-            _ => features.to_vec(),
-        }
-    }
-
-    /// The best split of leaf `i` over `candidates`; ties go to the lower
-    /// feature index.
+    /// The best split of leaf `i` over `candidates`, from its histogram; ties
+    /// go to the lower feature index.
     fn find_split(&self, i: usize, candidates: &[usize]) -> Option<SplitInfo> {
         let leaf = &self.leaves[i];
         let histogram = &self.pool[leaf.slot?];
@@ -304,10 +390,66 @@ impl<'a> TreeGrower<'a> {
         } else {
             candidates.iter().map(search).collect()
         };
-        found.into_iter().flatten().fold(None, |best: Option<SplitInfo>, s| match best {
-            Some(b) if b.gain >= s.gain => Some(b),
-            _ => Some(s),
-        })
+        found.into_iter().fold(None, better_split)
+    }
+
+    /// Draws leaf `i`'s candidate features and finds its best split among
+    /// them (see [`TreeGrower`]): `k` features, then one at a time while all
+    /// drawn ones are constant in the node.
+    fn search_drawn(&mut self, i: usize, features: &[usize], rng: &mut ChaCha8Rng) {
+        let k = self.params.features_per_node.unwrap_or(features.len()).max(1);
+        self.draw_order.clear();
+        self.draw_order.extend_from_slice(features);
+        let mut drawn = 0;
+        let mut any_varies = false;
+        let mut best = None;
+        while drawn < features.len() && (drawn < k || !any_varies) {
+            let end = if drawn < k { k } else { drawn + 1 };
+            // A partial Fisher-Yates shuffle: position p gets a random one of
+            // the features not drawn yet.
+            for p in drawn..end {
+                let q = rng.random_range(p..features.len());
+                self.draw_order.swap(p, q);
+            }
+            let batch = self.draw_order[drawn..end].to_vec();
+            drawn = end;
+            let (found, varies) = self.search_features(i, &batch);
+            any_varies |= varies;
+            best = better_split(best, found);
+        }
+        self.leaves[i].best = best;
+    }
+
+    /// The best split of leaf `i` over `candidates`, from their non-empty
+    /// bins in the node ([`node_bins`]), and whether any of them varies in
+    /// the node (has rows in two bins or more).
+    fn search_features(&mut self, i: usize, candidates: &[usize]) -> (Option<SplitInfo>, bool) {
+        let leaf = &self.leaves[i];
+        let (bins, stats) = self.payload.rows(leaf.start..leaf.end);
+        node_bins(bins, self.data.row_stride(), stats, candidates, &mut self.node_bins_scratch, &mut self.node_bins);
+        let mut best = None;
+        let mut varies = false;
+        for (&j, listed) in candidates.iter().zip(&self.node_bins) {
+            varies |= listed.len() > 1;
+            let mapper = &self.data.mappers()[j];
+            let (values, missing) = match listed.split_last() {
+                Some((&(bin, sums), values)) if bin == mapper.missing_bin() => (values, sums),
+                _ => (&listed[..], BinStats::ZERO),
+            };
+            let missing = mapper.has_missing().then_some(missing);
+            best = better_split(best, best_split_sparse(j, values, missing, leaf.sums, &self.params.split));
+        }
+        (best, varies)
+    }
+}
+
+/// The better of a best split so far and a candidate: the higher gain, the
+/// lower feature index on a tie.
+fn better_split(best: Option<SplitInfo>, candidate: Option<SplitInfo>) -> Option<SplitInfo> {
+    match (best, candidate) {
+        (Some(b), Some(c)) if c.gain > b.gain || (c.gain == b.gain && c.feature < b.feature) => Some(c),
+        (Some(b), _) => Some(b),
+        (None, c) => c,
     }
 }
 
@@ -338,5 +480,85 @@ fn two_slots(pool: &mut [Histogram], a: usize, b: usize) -> (&mut Histogram, &Hi
     } else {
         let (low, high) = pool.split_at_mut(a);
         (&mut high[0], &low[b])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use overdue_features::MatrixView;
+
+    use super::*;
+
+    fn uniform(seed: u64, n: usize) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n).map(|_| rng.random::<f64>()).collect()
+    }
+
+    #[test]
+    fn listed_bins_find_the_split_a_dense_histogram_finds() {
+        for seed in 0..12 {
+            check_listed_against_dense(seed);
+        }
+    }
+
+    /// Features with many values, few values, and NaN (in a third of the rows
+    /// of one feature, none of which is zero, so that its zero bin is empty);
+    /// nodes from a few rows to all of them, scattered.
+    fn check_listed_against_dense(seed: u64) {
+        let n = 3000;
+        let u = uniform(seed, 4 * n);
+        let values: Vec<f32> = (0..n)
+            .flat_map(|i| {
+                let (a, b, c, d) = (u[4 * i], u[4 * i + 1], u[4 * i + 2], u[4 * i + 3]);
+                [a as f32 * 1000.0, (b * 5.0).floor() as f32, if c < 0.3 { f32::NAN } else { c as f32 }, d as f32]
+            })
+            .collect();
+        let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+        let stats: Vec<GradHess> = (0..n)
+            .map(|i| {
+                let late = u[4 * i] + 0.2 * u[4 * i + 3] > 0.7 || u[4 * i + 2] < 0.1;
+                let w = [0.1f32, 0.3, 0.7, 1.9][i % 4];
+                GradHess { g: if late { -w } else { 0.0 }, h: w }
+            })
+            .collect();
+        let features = [0, 1, 2, 3];
+        let mut histogram = Histogram::new(&data);
+        let (mut scratch, mut listed) = (NodeBinsScratch::default(), Vec::new());
+        let mut ordered = Vec::new();
+        let mut gathered = Vec::new();
+        for (case, keep) in [1.0, 0.5, 0.05, 0.004].into_iter().enumerate() {
+            let pick = uniform(100 * seed + case as u64, n);
+            let rows: Vec<u32> = (0..n as u32).filter(|&r| pick[r as usize] < keep).collect();
+            gather_stats(&stats, &rows, &mut ordered);
+            histogram.build(&data, NodeRows::Subset(&rows), &ordered, &features);
+            gather_rows(&data, &stats, &rows, &mut gathered, &mut ordered);
+            node_bins(&gathered, data.row_stride(), &ordered, &features, &mut scratch, &mut listed);
+            let total = BinStats::of_rows(&stats, &rows);
+            for (&j, listed) in features.iter().zip(&listed) {
+                let mapper = &data.mappers()[j];
+                let dense: Vec<(u8, BinStats)> = histogram
+                    .feature(&data, j)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.n > 0)
+                    .map(|(i, b)| (i as u8, *b))
+                    .collect();
+                assert_eq!(listed, &dense, "seed {seed} case {case}, feature {j}: the same bins, bit for bit");
+                let (values, missing) = match listed.split_last() {
+                    Some((&(bin, sums), values)) if bin == mapper.missing_bin() => (values, sums),
+                    _ => (&listed[..], BinStats::ZERO),
+                };
+                for min_data_in_leaf in [1, 2, 40] {
+                    let params = SplitParams { min_data_in_leaf, min_child_weight: 0.0, ..SplitParams::default() };
+                    let missing = mapper.has_missing().then_some(missing);
+                    let sparse = best_split_sparse(j, values, missing, total, &params);
+                    let dense = best_split(j, histogram.feature(&data, j), mapper, total, &params);
+                    assert_eq!(
+                        sparse, dense,
+                        "seed {seed} case {case}, feature {j}, min_data_in_leaf {min_data_in_leaf}"
+                    );
+                }
+            }
+        }
     }
 }

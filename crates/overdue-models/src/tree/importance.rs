@@ -1,4 +1,5 @@
-//! Feature importance of a tree ensemble, as LightGBM reports it.
+//! Feature importance of a tree model, as LightGBM reports it: per feature,
+//! the summed gains of its splits and their number.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,11 +19,15 @@ pub struct FeatureImportance {
 }
 
 impl FeatureImportance {
+    /// No gain and no split for each of `n_features` features.
+    pub fn zeros(n_features: usize) -> Self {
+        Self { gain: vec![0.0; n_features], split: vec![0; n_features] }
+    }
+
     /// Sums over `trees`, for `n_features` features (splits on features beyond
     /// that are ignored).
     pub fn of_trees<'a>(trees: impl IntoIterator<Item = &'a FlatTree>, n_features: usize) -> Self {
-        let mut gain = vec![0.0; n_features];
-        let mut split = vec![0u64; n_features];
+        let Self { mut gain, mut split } = Self::zeros(n_features);
         for tree in trees {
             for (&f, &g) in tree.split_features().iter().zip(tree.split_gains()) {
                 if let (Some(total), Some(count)) = (gain.get_mut(f as usize), split.get_mut(f as usize)) {
@@ -32,6 +37,12 @@ impl FeatureImportance {
             }
         }
         Self { gain, split }
+    }
+
+    /// Adds `other`'s gains and split counts to these, feature by feature.
+    pub fn add(&mut self, other: &FeatureImportance) {
+        self.gain.iter_mut().zip(&other.gain).for_each(|(t, g)| *t += g);
+        self.split.iter_mut().zip(&other.split).for_each(|(t, c)| *t += c);
     }
 
     /// Number of features.

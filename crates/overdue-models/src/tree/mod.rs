@@ -1,5 +1,5 @@
 //! The histogram tree core shared by the tree ensembles (gradient boosted
-//! trees, and a random forest to come).
+//! trees and the random forest).
 //!
 //! # Design
 //!
@@ -29,20 +29,28 @@
 //!    `min_data_in_leaf`, `min_child_weight` (hessian) and `min_split_gain`.
 //!    Leaf values are `-G/(H+lambda)`.
 //! 4. **Growth** ([`TreeGrower`]): leaf-wise (best-first up to `num_leaves`,
-//!    LightGBM's default) or depth-wise, both capped by `max_depth`. A tree's
-//!    rows sit in one index array partitioned in place at each split, and
-//!    histograms in a pool of `num_leaves` slots, so growing a tree allocates
+//!    LightGBM's default) or depth-wise, both capped by `max_depth`; when
+//!    `num_leaves` cannot bind (fully grown trees), depth-first, which keeps
+//!    one open leaf per level. A tree's rows sit in one index array
+//!    partitioned in place at each split, and histograms in a pool whose
+//!    slots are recycled once a leaf is done, so growing a tree allocates
 //!    nothing per node.
-//! 5. **Prediction** ([`FlatTree`], [`PackedForest`]): nodes in flat arrays
+//! 5. **Features drawn per node** (a random forest's `max_features`): a node
+//!    builds the histograms of its drawn features only, as lists of the bins
+//!    present ([`best_split`] gives the same split on them), from copies of
+//!    its rows' bins kept contiguous by the partitions: the thousands of small
+//!    nodes of a fully grown tree then cost what their rows cost.
+//! 6. **Prediction** ([`FlatTree`], [`PackedForest`]): nodes in flat arrays
 //!    holding both the bin threshold and the raw threshold; rows are routed on
 //!    raw f32 values. For speed, trees are packed into 16-byte nodes walked
 //!    branch-free by 8 rows in lockstep (a mispredicted branch per level would
 //!    cost more than the level itself).
 //!
 //! The grower is generic over per-row statistics: boosting passes the
-//! gradients and hessians of its loss; a classification tree passes `g = -y`,
-//! `h = 1` (or weights), for which the leaf value is the mean label and the gain
-//! the decrease of the Gini impurity. Each tree may see a subset of rows
+//! gradients and hessians of its loss; a classification tree passes `g = -w y`,
+//! `h = w` (`w` a row's weight), for which the leaf value is the weighted share
+//! of late rows and the gain twice the decrease of the weighted Gini impurity,
+//! so that splits rank exactly as by Gini. Each tree may see a subset of rows
 //! (bagging, bootstrap with repeats) and of features, and each node a random
 //! subset of those ([`GrowerParams::features_per_node`]).
 //!

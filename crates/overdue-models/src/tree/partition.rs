@@ -8,6 +8,9 @@
 
 use rayon::prelude::*;
 
+use super::binning::BinnedMatrix;
+use super::histogram::{GradHess, gather_rows};
+
 /// Nodes with at least this many rows are partitioned in parallel (below,
 /// measured on two cores, the extra pass costs more than the second thread
 /// gives).
@@ -16,12 +19,10 @@ const PARALLEL_MIN_ROWS: usize = 1 << 17;
 /// Rows per parallel work item.
 const CHUNK_ROWS: usize = 1 << 14;
 
-/// A split as seen by the partition: "bin <= `bin`, missing to the default
-/// side" goes left.
+/// Which bins a split sends left: "bin <= `bin`, missing to the default
+/// side".
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SplitRule<'a> {
-    /// The split feature's bin of every row.
-    pub column: &'a [u8],
+pub(crate) struct BinTest {
     /// Highest bin going left.
     pub bin: u8,
     /// The feature's missing bin.
@@ -30,13 +31,99 @@ pub(crate) struct SplitRule<'a> {
     pub default_left: bool,
 }
 
-impl SplitRule<'_> {
+impl BinTest {
     #[inline(always)]
-    fn goes_left(&self, row: u32) -> bool {
-        let b = self.column[row as usize];
+    fn sends_left(&self, b: u8) -> bool {
         // Non-short-circuit operators: a branch here would be mispredicted half
         // the time.
         (b <= self.bin) | ((b == self.missing_bin) & self.default_left)
+    }
+}
+
+/// A split as seen by the partition of row indices: the split feature's bin
+/// of every row, and the test.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SplitRule<'a> {
+    /// The split feature's bin of every row.
+    pub column: &'a [u8],
+    /// Which bins go left.
+    pub test: BinTest,
+}
+
+impl SplitRule<'_> {
+    #[inline(always)]
+    fn goes_left(&self, row: u32) -> bool {
+        self.test.sends_left(self.column[row as usize])
+    }
+}
+
+/// The rows of a tree with their bins and statistics, kept in the order of
+/// the grower's row array and partitioned along with it, so that each node's
+/// rows are contiguous copies: reading a node's rows then streams memory
+/// instead of missing the cache on every row of a deep, scattered node.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowPayload {
+    stride: usize,
+    bins: Vec<u8>,
+    stats: Vec<GradHess>,
+    spare_rows: Vec<u32>,
+    spare_bins: Vec<u8>,
+    spare_stats: Vec<GradHess>,
+}
+
+impl RowPayload {
+    /// Copies the bins (whole padded rows) and statistics of `rows`.
+    pub(crate) fn fill(&mut self, data: &BinnedMatrix, stats: &[GradHess], rows: &[u32]) {
+        gather_rows(data, stats, rows, &mut self.bins, &mut self.stats);
+        self.stride = data.row_stride();
+    }
+
+    /// The bins (`stride` bytes per row) and statistics of rows `range`.
+    pub(crate) fn rows(&self, range: std::ops::Range<usize>) -> (&[u8], &[GradHess]) {
+        (&self.bins[range.start * self.stride..range.end * self.stride], &self.stats[range])
+    }
+
+    /// Partitions `range` (of `rows`, the grower's row array, and of the
+    /// payload) by `feature`'s bin: left rows first, each side in its order.
+    /// Returns the number of left rows.
+    pub(crate) fn partition(
+        &mut self,
+        rows: &mut [u32],
+        range: std::ops::Range<usize>,
+        feature: usize,
+        test: BinTest,
+    ) -> usize {
+        let (n, stride) = (range.len(), self.stride);
+        self.spare_rows.resize(n, 0);
+        self.spare_bins.resize(n * stride, 0);
+        self.spare_stats.resize(n, GradHess::default());
+        let bins = &self.bins[range.start * stride..range.end * stride];
+        let stats = &self.stats[range.clone()];
+        // Left rows from the front, right rows from the back (reversed).
+        let (mut l, mut r) = (0, n);
+        for (k, row) in bins.chunks_exact(stride).enumerate() {
+            let left = test.sends_left(row[feature]);
+            let to = if left { l } else { r - 1 };
+            self.spare_rows[to] = rows[range.start + k];
+            self.spare_stats[to] = stats[k];
+            for (d, s) in self.spare_bins[to * stride..(to + 1) * stride].chunks_exact_mut(8).zip(row.chunks_exact(8)) {
+                d.copy_from_slice(s);
+            }
+            l += usize::from(left);
+            r -= usize::from(!left);
+        }
+        let rows = &mut rows[range.clone()];
+        rows[..l].copy_from_slice(&self.spare_rows[..l]);
+        self.stats[range.start..range.start + l].copy_from_slice(&self.spare_stats[..l]);
+        let bins = &mut self.bins[range.start * stride..range.end * stride];
+        bins[..l * stride].copy_from_slice(&self.spare_bins[..l * stride]);
+        for (k, from) in (l..n).rev().enumerate() {
+            rows[l + k] = self.spare_rows[from];
+            self.stats[range.start + l + k] = self.spare_stats[from];
+            bins[(l + k) * stride..(l + k + 1) * stride]
+                .copy_from_slice(&self.spare_bins[from * stride..(from + 1) * stride]);
+        }
+        l
     }
 }
 
@@ -122,7 +209,7 @@ mod tests {
     fn parallel_and_sequential_partitions_agree() {
         let n = 3 * CHUNK_ROWS + 123;
         let column: Vec<u8> = (0..n).map(|i| ((i * 7919) % 11) as u8).collect();
-        let rule = SplitRule { column: &column, bin: 4, missing_bin: 10, default_left: true };
+        let rule = SplitRule { column: &column, test: BinTest { bin: 4, missing_bin: 10, default_left: true } };
         let rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 1).collect();
         let mut sequential = rows.clone();
         let mut scratch = vec![0; rows.len()];

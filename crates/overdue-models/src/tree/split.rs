@@ -4,9 +4,10 @@
 //! and hessian sum `H` scores `G^2 / (H + lambda)` and takes the value
 //! `-G / (H + lambda)`; a split's gain is the children's scores minus the
 //! parent's (LightGBM's units, without the factor 1/2 of the XGBoost paper).
-//! With `g = -y` and `h = 1` the same formulas give the mean label as leaf value
-//! and the decrease of the Gini impurity (times two) as gain, which is how a
-//! random forest reuses them.
+//! With `g = -w y` and `h = w` (`w` a row's weight) the same formulas give the
+//! weighted share of late rows as leaf value and twice the decrease of the
+//! weighted Gini impurity (`H` times the Gini index, summed over the children)
+//! as gain, which is how the random forest reuses them.
 
 use super::binning::BinMapper;
 use super::histogram::BinStats;
@@ -25,14 +26,30 @@ pub struct SplitParams {
     pub min_child_weight: f64,
     /// Fewest rows allowed in a child.
     pub min_data_in_leaf: u32,
+    /// Fewest rows a node needs to be split at all (scikit-learn's
+    /// `min_samples_split`); a node also needs `2 * min_data_in_leaf`.
+    pub min_data_to_split: u32,
     /// Smallest gain worth a split; a split needs a gain strictly above it.
     pub min_split_gain: f64,
+    /// A split also needs a gain strictly above this many times the node's
+    /// hessian sum. Classification trees set a tiny value: in a pure node
+    /// every split gains exactly nothing, but sums taken in different orders
+    /// (and by subtraction) leave a rounding residue of either sign, which
+    /// must not count as a gain. Boosting uses 0.
+    pub min_relative_gain: f64,
 }
 
 impl Default for SplitParams {
     /// LightGBM's defaults.
     fn default() -> Self {
-        Self { lambda_l2: 0.0, min_child_weight: 1e-3, min_data_in_leaf: 20, min_split_gain: 0.0 }
+        Self {
+            lambda_l2: 0.0,
+            min_child_weight: 1e-3,
+            min_data_in_leaf: 20,
+            min_data_to_split: 2,
+            min_split_gain: 0.0,
+            min_relative_gain: 0.0,
+        }
     }
 }
 
@@ -44,10 +61,11 @@ impl SplitParams {
             && child.h + self.lambda_l2 > MIN_DENOMINATOR
     }
 
-    /// Whether a node with these sums could be split at all (each child needs
-    /// `min_data_in_leaf` rows).
+    /// Whether a node with these sums could be split at all: at least
+    /// `min_data_to_split` rows, and `min_data_in_leaf` for each child.
     pub fn may_split(&self, node: BinStats) -> bool {
-        u64::from(node.n) >= 2 * u64::from(self.min_data_in_leaf.max(1))
+        let n = u64::from(node.n);
+        n >= 2 * u64::from(self.min_data_in_leaf.max(1)) && n >= u64::from(self.min_data_to_split)
     }
 
     /// `G^2 / (H + lambda)`: how much a leaf with these sums lowers the loss
@@ -95,7 +113,8 @@ pub struct SplitInfo {
 /// rows go left or there are none, the lowest when they go right. For a
 /// feature without missing values at fit time, missing values at prediction go
 /// to the side that had more training rows. Returns `None` when no split
-/// satisfies `params` with a gain above `min_split_gain`.
+/// satisfies `params` with a gain above `min_split_gain` (and
+/// `min_relative_gain` times the node's hessian sum).
 pub fn best_split(
     feature: usize,
     histogram: &[BinStats],
@@ -105,7 +124,46 @@ pub fn best_split(
 ) -> Option<SplitInfo> {
     let n_value_bins = mapper.n_value_bins().min(histogram.len());
     let missing = if mapper.has_missing() { histogram.get(n_value_bins).copied() } else { None };
+    let bins = |i: usize| (i, histogram[i]);
+    scan_bins(feature, bins, n_value_bins, missing, total, params)
+}
+
+/// [`best_split`] from the non-empty value bins of a node only, ascending
+/// (`(bin, sums)`, as [`node_bins`](super::histogram::node_bins) lists them),
+/// and the sums of its missing rows (`Some`, possibly empty, exactly when the
+/// feature had missing values at fit time).
+///
+/// Gives the split [`best_split`] gives on the dense histogram of the same
+/// rows, threshold included: empty bins change no sum, so only the choice
+/// among thresholds that cut between the same rows needs care, and it follows
+/// the same rule.
+pub(crate) fn best_split_sparse(
+    feature: usize,
+    value_bins: &[(u8, BinStats)],
+    missing: Option<BinStats>,
+    total: BinStats,
+    params: &SplitParams,
+) -> Option<SplitInfo> {
+    let bins = |i: usize| {
+        let (bin, sums) = value_bins[i];
+        (usize::from(bin), sums)
+    };
+    scan_bins(feature, bins, value_bins.len(), missing, total, params)
+}
+
+/// The scan behind [`best_split`] and [`best_split_sparse`]: `bins(i)` for
+/// `i < n_bins` gives the `i`-th listed value bin (ascending bin indices,
+/// every non-empty bin listed) and its sums.
+fn scan_bins(
+    feature: usize,
+    bins: impl Fn(usize) -> (usize, BinStats),
+    n_bins: usize,
+    missing: Option<BinStats>,
+    total: BinStats,
+    params: &SplitParams,
+) -> Option<SplitInfo> {
     let parent_score = params.leaf_score(total);
+    let min_gain = params.min_split_gain + params.min_relative_gain * total.h;
     let scan = |missing_left: bool| -> Option<SplitInfo> {
         let reverse = missing_left || missing.is_none();
         let mut best: Option<SplitInfo> = None;
@@ -113,11 +171,16 @@ pub fn best_split(
             Some(m) if missing_left => m,
             _ => BinStats::ZERO,
         };
-        // With missing rows on the right, all value bins on the left is a
-        // split too (values versus missing).
-        let thresholds = if missing.is_some() && !missing_left { n_value_bins } else { n_value_bins.saturating_sub(1) };
-        for (t, bin) in histogram.iter().enumerate().take(thresholds) {
-            left = left.plus(*bin);
+        // Cuts after each listed bin but the last; with missing rows on the
+        // right, after the last too (all values versus missing); with missing
+        // rows on the left, before the first too when it is not bin 0 (missing
+        // versus all values: a dense histogram cuts there at its empty bins).
+        let cuts = if missing.is_some() && !missing_left { n_bins } else { n_bins.saturating_sub(1) };
+        let before_first = missing_left && n_bins > 0 && bins(0).0 > 0;
+        for cut in (if before_first { -1 } else { 0 })..cuts as isize {
+            if cut >= 0 {
+                left = left.plus(bins(cut as usize).1);
+            }
             if !params.allows(left) {
                 continue;
             }
@@ -129,11 +192,15 @@ pub fn best_split(
             let gain = params.leaf_score(left) + params.leaf_score(right) - parent_score;
             // LightGBM scans right to left when missing rows go left (or there
             // are none), left to right when they go right, keeping the first of
-            // equal gains: the highest threshold, or the lowest.
+            // equal gains: the highest threshold, or the lowest. Between two
+            // listed bins every threshold cuts the same rows: the highest is
+            // just below the next listed bin (a reverse scan never cuts after
+            // the last one, a forward one never before the first).
             let better = best.is_none_or(|b| if reverse { gain >= b.gain } else { gain > b.gain });
-            if gain > params.min_split_gain && better {
+            if gain > min_gain && better {
+                let threshold = if reverse { bins((cut + 1) as usize).0 - 1 } else { bins(cut as usize).0 };
                 let default_left = if missing.is_some() { missing_left } else { left.n >= right.n };
-                best = Some(SplitInfo { feature, bin: t as u8, default_left, gain, left, right });
+                best = Some(SplitInfo { feature, bin: threshold as u8, default_left, gain, left, right });
             }
         }
         best

@@ -14,13 +14,14 @@ pub const AUPRC_BAR: f64 = 0.01;
 /// The bar: accuracy within 1 point of the reference.
 pub const ACCURACY_BAR: f64 = 0.01;
 
-/// `decision_tree_data.json`: features and labels shared by every case.
+/// `decision_tree_data.json` (or another data file of the same shape):
+/// features (null for NaN) and labels shared by every case.
 #[derive(Deserialize)]
 pub struct Data {
     pub feature_names: Vec<String>,
-    pub x_train: Vec<Vec<f32>>,
+    pub x_train: Vec<Vec<Option<f32>>>,
     pub y_train: Vec<bool>,
-    pub x_test: Vec<Vec<f32>>,
+    pub x_test: Vec<Vec<Option<f32>>>,
     pub y_test: Vec<bool>,
 }
 
@@ -54,12 +55,18 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
 
 /// The shared dataset, flattened.
 pub fn data() -> Flat {
-    let data: Data = read_json("decision_tree_data.json");
+    data_file("decision_tree_data.json")
+}
+
+/// The training and test parts of data file `name`, flattened (null = NaN).
+pub fn data_file(name: &str) -> Flat {
+    let data: Data = read_json(name);
+    let flat = |rows: &[Vec<Option<f32>>]| rows.iter().flatten().map(|v| v.unwrap_or(f32::NAN)).collect();
     Flat {
         n_cols: data.feature_names.len(),
-        x_train: data.x_train.concat(),
+        x_train: flat(&data.x_train),
         y_train: data.y_train,
-        x_test: data.x_test.concat(),
+        x_test: flat(&data.x_test),
         y_test: data.y_test,
     }
 }
