@@ -10,9 +10,15 @@ the benchmark groups in benches/benches/models.rs:
                                                 n_estimators=50, learning_rate=1.0)
     models/balanced_bagging  BalancedBaggingClassifier(DecisionTreeClassifier(),
                                                        n_estimators=10, n_jobs=2)
+    models/random_forest     RandomForestClassifier(n_estimators=100, n_jobs=2)
+                                                    (sqrt features, fully grown, bootstrap)
+    models/random_forest/*_depth12
+                             the same with max_depth=12 (family random_forest_depth12)
 
 scikit-learn's trees and AdaBoost are single-threaded (they have no n_jobs);
-bagging fits its bags on 2 processes, like the 2 cores the Rust side uses. For
+bagging fits its bags on 2 processes and the forest its trees on 2 threads,
+like the 2 cores the Rust side uses (the Rust forest also computes its
+out-of-bag score, which scikit-learn skips by default). For
 each family it prints the median and all fit and predict (test rows) times in
 seconds over REPEATS runs, and the test AUPRC (average precision) and accuracy
 of the last fit.
@@ -24,7 +30,7 @@ How to run (from the repository root):
     python3 scripts/bench_reference_trees.py DIR [--repeats 5] [--only decision_tree,adaboost]
 
 Then run the criterion groups (`cargo bench -p overdue-benches --bench models --
-'models/(decision_tree|adaboost|balanced_bagging)'`) one after the other, not at
+'models/(decision_tree|adaboost|balanced_bagging|random_forest)'`) one after the other, not at
 the same time, and compare medians.
 """
 
@@ -35,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 from imblearn.ensemble import BalancedBaggingClassifier
-from sklearn.ensemble import AdaBoostClassifier
+from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, average_precision_score
 from sklearn.tree import DecisionTreeClassifier
 
@@ -46,6 +52,10 @@ FAMILIES = {
     ),
     "balanced_bagging": lambda: BalancedBaggingClassifier(
         estimator=DecisionTreeClassifier(), n_estimators=10, n_jobs=2, random_state=0
+    ),
+    "random_forest": lambda: RandomForestClassifier(n_estimators=100, n_jobs=2, random_state=0),
+    "random_forest_depth12": lambda: RandomForestClassifier(
+        n_estimators=100, max_depth=12, n_jobs=2, random_state=0
     ),
 }
 

@@ -6,10 +6,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use overdue_benches::study_dataset;
 use overdue_data::ReceivablesWorld;
 use overdue_features::{Dataset, HistoryWindow, ReceivablesFeatures, Split, SplitSpec};
-use overdue_models::GradientBoostedTrees;
 use overdue_models::{
     AdaBoost, BalancedBagging, ClassWeight, Classifier, Csfsol, DecisionTree, FitOptions, GaussianNaiveBayes,
-    KNearestNeighbors, LinearSvm, LogisticRegression,
+    GradientBoostedTrees, KNearestNeighbors, LinearSvm, LogisticRegression, RandomForest,
 };
 
 /// Benchmarks `models/<family>/fit` and `/predict` on the study-scale matrix
@@ -115,6 +114,22 @@ fn gradient_boosted_trees(c: &mut Criterion) {
     group.finish();
 }
 
+/// Random forest with its defaults (scikit-learn's: 100 fully grown trees,
+/// sqrt of the features per node, bootstrap; 255 bins), and `_depth12` the
+/// same with `max_depth = 12` (trees of about 2,000 nodes instead of 47,000,
+/// for prediction speed on bounded trees); compare with
+/// `python3 scripts/bench_reference_trees.py DIR --only random_forest,random_forest_depth12`
+/// (scikit-learn with `n_jobs=2`).
+fn random_forest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("models/random_forest");
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(60));
+    fit_predict(&mut group, &RandomForest::default(), study(), "");
+    let shallow = RandomForest { max_depth: Some(12), ..RandomForest::default() };
+    fit_predict(&mut group, &shallow, study(), "_depth12");
+    group.finish();
+}
+
 /// The w = 4 dataset of a 1,000,000-invoice receivables world.
 fn million_invoice_dataset() -> Dataset {
     let world = ReceivablesWorld { invoices: 1_000_000, ..ReceivablesWorld::default() };
@@ -133,6 +148,7 @@ criterion_group!(
     decision_tree,
     adaboost,
     balanced_bagging,
-    gradient_boosted_trees
+    gradient_boosted_trees,
+    random_forest
 );
 criterion_main!(benches);
