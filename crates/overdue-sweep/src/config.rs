@@ -128,6 +128,8 @@ model_families! {
     AdaBoost(AdaBoost) = "adaboost",
     /// `overdue_models::BalancedBagging`.
     BalancedBagging(BalancedBagging) = "balanced_bagging",
+    /// `overdue_models::RandomForest`.
+    RandomForest(overdue_models::RandomForest) = "random_forest",
 }
 
 impl ModelSpec {

@@ -39,7 +39,9 @@ pub use error::SweepError;
 pub use fault::{FAULT_VARIABLE, InjectedFault};
 pub use merge::{MergeSummary, merge_folders};
 pub use plan::{PlannedRun, Shard, plan_sweep};
-pub use record::{CurvePoints, RunCost, RunOutcome, RunRecord, RunResults};
-pub use report::{CellSummary, Estimate, ModelColumn, Summary, model_columns, report_folder, summarize, write_report};
+pub use record::{CurvePoints, FeatureImportance, RunCost, RunOutcome, RunRecord, RunResults};
+pub use report::{
+    CellSummary, Estimate, ModelColumn, ModelImportance, Summary, model_columns, report_folder, summarize, write_report,
+};
 pub use runner::{SweepEvent, SweepOptions, SweepSummary, run_sweep};
 pub use store::RunStore;

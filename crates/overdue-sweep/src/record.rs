@@ -22,6 +22,34 @@ pub struct RunResults {
     /// The test part's precision-recall curve, subsampled for plotting
     /// (absent when the test part holds one class).
     pub test_pr_curve: Option<CurvePoints>,
+    /// How much each feature served the fitted model's splits, in feature
+    /// order (tree families; absent for the others and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_importance: Option<Vec<FeatureImportance>>,
+}
+
+/// One feature's importance in a fitted tree model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureImportance {
+    /// The feature's name, as the dataset names it.
+    pub feature: String,
+    /// Sum of the gains of the splits on it, in the family's units (see
+    /// `overdue_models::FittedClassifier::feature_importance`).
+    pub gain: f64,
+    /// Number of splits on it.
+    pub splits: u64,
+}
+
+impl FeatureImportance {
+    /// Pairs a model's importances with the dataset's feature names (by
+    /// column index).
+    pub fn named(names: &[String], importance: &overdue_models::FeatureImportance) -> Vec<Self> {
+        names
+            .iter()
+            .zip(importance.gain.iter().zip(&importance.split))
+            .map(|(feature, (&gain, &splits))| Self { feature: feature.clone(), gain, splits })
+            .collect()
+    }
 }
 
 /// Most points kept of a curve in a record.

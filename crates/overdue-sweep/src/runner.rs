@@ -12,7 +12,7 @@ use overdue_models::FitOptions;
 use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
-use crate::record::CurvePoints;
+use crate::record::{CurvePoints, FeatureImportance};
 use crate::{
     DataConfig, Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError,
 };
@@ -271,12 +271,15 @@ fn fit_and_evaluate(
         predict_rows_per_second: predicted_rows / predict_seconds.max(1e-9),
         process_peak_rss_bytes: peak_rss_bytes(),
     };
+    let feature_importance =
+        fitted.feature_importance().map(|importance| FeatureImportance::named(dataset.feature_names(), &importance));
     let outcome = RunOutcome::Finished(Box::new(RunResults {
         validation: validation_eval,
         test: test_eval,
         chosen_threshold,
         test_at_chosen_threshold,
         test_pr_curve,
+        feature_importance,
     }));
     Ok((outcome, cost))
 }

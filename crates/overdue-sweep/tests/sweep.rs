@@ -168,3 +168,45 @@ fn reporting_a_folder_without_records_is_an_error() {
     let err = report_folder(dir.path()).unwrap_err().to_string();
     assert!(err.contains("no run records"), "{err}");
 }
+
+#[test]
+fn tree_records_carry_named_feature_importance_and_the_report_lists_the_top_five() {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = r#"
+        [[models]]
+        family = "random_forest"
+        n_estimators = 10
+        max_depth = 6
+        [[models]]
+        family = "decision_tree"
+        max_depth = 4
+    "#;
+    run(&config(dir.path(), trees));
+    let records = jsonl(dir.path());
+    assert_eq!(records.len(), 12);
+    for record in &records {
+        let RunOutcome::Finished(results) = &record.outcome else { panic!("{record:?}") };
+        let family = record.cell.family.as_str();
+        match (&results.feature_importance, family) {
+            (None, "logistic_regression") => {}
+            (Some(importance), "random_forest" | "decision_tree") => {
+                assert_eq!(importance.len(), record.features, "{family}: one entry per feature");
+                let mut names: Vec<&str> = importance.iter().map(|f| f.feature.as_str()).collect();
+                assert!(names.iter().all(|n| !n.is_empty()));
+                names.sort_unstable();
+                names.dedup();
+                assert_eq!(names.len(), record.features, "{family}: distinct feature names");
+                assert!(importance.iter().all(|f| f.gain.is_finite() && f.gain >= 0.0));
+                assert!(importance.iter().map(|f| f.splits).sum::<u64>() > 0, "{family}: the trees split");
+            }
+            (other, _) => panic!("{family}: unexpected importance {other:?}"),
+        }
+    }
+    let report = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let section = report.split("## Feature importance (top 5 by gain)").nth(1).expect("an importance section");
+    let section = section.split("\n## ").next().unwrap();
+    assert!(section.contains("| random_forest | 4 |") && section.contains("| decision_tree | 4 |"), "{section}");
+    assert!(!section.contains("logistic_regression"), "{section}");
+    let forest_row = section.lines().find(|l| l.starts_with("| random_forest")).unwrap();
+    assert_eq!(forest_row.matches("% (").count(), 5, "five features: {forest_row}");
+}

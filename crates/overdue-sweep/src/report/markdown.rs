@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{CellSummary, Estimate, Summary, model_costs};
+use super::summary::{CellSummary, Estimate, Summary, TOP_FEATURES, model_costs};
 
 /// A metric table: title, the baseline column's name and value, the cell value.
 struct MetricTable {
@@ -63,6 +63,7 @@ pub fn render(summary: &Summary, plots: &Result<Vec<std::path::PathBuf>, String>
         let _ = writeln!(out, "Cells show the mean over seeds ± the half-width of its 95% confidence interval.\n");
     }
     write_cost(&mut out, summary);
+    write_importance(&mut out, summary);
     write_plots(&mut out, plots);
     if !summary.failures.is_empty() {
         let _ = writeln!(out, "## Failed runs\n");
@@ -134,6 +135,36 @@ fn write_cost(out: &mut String, summary: &Summary) {
             "| {} | {:.3} | {:.0} | {:.0} |",
             cost.label, cost.fit_seconds, cost.train_rows_per_second, cost.predict_rows_per_second
         );
+    }
+    out.push('\n');
+}
+
+fn write_importance(out: &mut String, summary: &Summary) {
+    if summary.importance.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Feature importance (top {TOP_FEATURES} by gain)\n");
+    let _ = writeln!(
+        out,
+        "Each feature's share of the model's total split gain, averaged over its runs (windows and seeds), \
+         with the mean number of splits on it.\n"
+    );
+    let _ = write!(out, "| model | runs |");
+    for rank in 1..=TOP_FEATURES {
+        let _ = write!(out, " {rank} |");
+    }
+    let _ = writeln!(out, "\n|---|---:|{}", "---|".repeat(TOP_FEATURES));
+    for model in &summary.importance {
+        let _ = write!(out, "| {} | {} |", model.label, model.runs);
+        for rank in 0..TOP_FEATURES {
+            match model.top.get(rank) {
+                Some((name, share, splits)) => {
+                    let _ = write!(out, " `{name}` {:.1}% ({splits:.0} splits) |", 100.0 * share);
+                }
+                None => out.push_str(" — |"),
+            }
+        }
+        out.push('\n');
     }
     out.push('\n');
 }

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub(crate) use summary::median;
-pub use summary::{CellSummary, Estimate, ModelColumn, Summary, model_columns, summarize};
+pub use summary::{CellSummary, Estimate, ModelColumn, ModelImportance, Summary, model_columns, summarize};
 
 use crate::{RunRecord, RunStore, SweepError};
 

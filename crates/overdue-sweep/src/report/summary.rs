@@ -102,6 +102,24 @@ pub struct Summary {
     pub cells: Vec<CellSummary>,
     /// Failed runs: (run id, description, reason).
     pub failures: Vec<(String, String, String)>,
+    /// The most important features of each model whose runs recorded
+    /// feature importance, in model order.
+    pub importance: Vec<ModelImportance>,
+}
+
+/// How many features [`ModelImportance`] keeps (study 2 reports five).
+pub const TOP_FEATURES: usize = 5;
+
+/// A model's most important features over its finished runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelImportance {
+    /// The model's label.
+    pub label: String,
+    /// Runs that recorded importance (with some gain).
+    pub runs: usize,
+    /// At most [`TOP_FEATURES`] features by decreasing mean share: (name,
+    /// mean share of the run's total gain, mean number of splits).
+    pub top: Vec<(String, f64, f64)>,
 }
 
 impl Summary {
@@ -186,6 +204,36 @@ pub fn model_costs(summary: &Summary) -> Vec<ModelCost> {
         .collect()
 }
 
+/// The top features of one model's runs: each run's gains as shares of its
+/// total, averaged over the runs (a feature a run lacks counts 0 there), ties
+/// by name.
+fn model_importance(label: &str, runs: &[&crate::RunResults]) -> Option<ModelImportance> {
+    let mut totals: std::collections::BTreeMap<&str, (f64, f64)> = std::collections::BTreeMap::new();
+    let mut counted = 0;
+    for importance in runs.iter().filter_map(|r| r.feature_importance.as_ref()) {
+        let total: f64 = importance.iter().map(|f| f.gain).sum();
+        if !(total > 0.0 && total.is_finite()) {
+            continue;
+        }
+        counted += 1;
+        for f in importance {
+            let entry = totals.entry(f.feature.as_str()).or_default();
+            entry.0 += f.gain / total;
+            entry.1 += f.splits as f64;
+        }
+    }
+    if counted == 0 {
+        return None;
+    }
+    let n = counted as f64;
+    let mut top: Vec<(String, f64, f64)> =
+        totals.into_iter().map(|(name, (share, splits))| (name.to_string(), share / n, splits / n)).collect();
+    // Stable: equal shares stay in name order.
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.truncate(TOP_FEATURES);
+    Some(ModelImportance { label: label.to_string(), runs: counted, top })
+}
+
 /// Summarises `records` (any order).
 pub fn summarize(records: &[RunRecord]) -> Summary {
     let models = model_columns(records);
@@ -228,6 +276,20 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
             });
         }
     }
+    let importance = models
+        .iter()
+        .filter_map(|model| {
+            let runs: Vec<&crate::RunResults> = records
+                .iter()
+                .filter(|r| r.cell.family == model.family && r.cell.hyperparameters == model.hyperparameters)
+                .filter_map(|r| match &r.outcome {
+                    RunOutcome::Finished(results) => Some(results.as_ref()),
+                    RunOutcome::Failed { .. } => None,
+                })
+                .collect();
+            model_importance(&model.label, &runs)
+        })
+        .collect();
     let failures = records
         .iter()
         .filter_map(|r| match &r.outcome {
@@ -258,6 +320,7 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         models,
         cells,
         failures,
+        importance,
     }
 }
 
@@ -269,6 +332,44 @@ mod tests {
     fn one_value_has_no_interval() {
         assert_eq!(Estimate::of(&[0.7]), Some(Estimate { mean: 0.7, ci95: None, n: 1 }));
         assert_eq!(Estimate::of(&[]), None);
+    }
+
+    fn results_with(importance: Option<Vec<(&str, f64, u64)>>) -> crate::RunResults {
+        let test = overdue_metrics::evaluate(&[true, false], &[0.9, 0.1], 0.5).unwrap();
+        crate::RunResults {
+            validation: None,
+            test,
+            chosen_threshold: None,
+            test_at_chosen_threshold: None,
+            test_pr_curve: None,
+            feature_importance: importance.map(|features| {
+                features
+                    .into_iter()
+                    .map(|(feature, gain, splits)| crate::FeatureImportance { feature: feature.into(), gain, splits })
+                    .collect()
+            }),
+        }
+    }
+
+    #[test]
+    fn importance_is_the_mean_share_of_gain_over_runs_top_five() {
+        let runs = [
+            results_with(Some(vec![("a", 6.0, 3), ("b", 2.0, 1), ("c", 2.0, 2), ("d", 0.0, 0)])),
+            results_with(Some(vec![("a", 1.0, 1), ("b", 3.0, 5), ("c", 0.0, 0), ("d", 0.0, 0)])),
+            // Ignored: no importance, or no gain at all.
+            results_with(None),
+            results_with(Some(vec![("a", 0.0, 0), ("b", 0.0, 0)])),
+        ];
+        let refs: Vec<&crate::RunResults> = runs.iter().collect();
+        let model = model_importance("m", &refs).unwrap();
+        assert_eq!(model.runs, 2);
+        let names: Vec<&str> = model.top.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(names, ["b", "a", "c", "d"], "shares a 0.425, b 0.475, c 0.1, d 0");
+        assert!((model.top[0].1 - 0.475).abs() < 1e-12 && model.top[0].2 == 3.0);
+        let many: Vec<(&str, f64, u64)> = ["f1", "f2", "f3", "f4", "f5", "f6", "f7"].map(|f| (f, 1.0, 1)).to_vec();
+        let wide = results_with(Some(many));
+        assert_eq!(model_importance("m", &[&wide]).unwrap().top.len(), TOP_FEATURES);
+        assert_eq!(model_importance("m", &[&runs[2]]), None);
     }
 
     #[test]
