@@ -135,15 +135,12 @@ pub(super) struct OutcomeHistory<'a> {
 }
 
 impl<'a> OutcomeHistory<'a> {
-    /// Counters before any outcome is known; outcomes known after
-    /// `label_date` never count.
-    pub(super) fn new(table: &'a PayablesTable, label_date: NaiveDate) -> Self {
+    /// Counters before any outcome is known; `known[i]` is the
+    /// [`known_outcome`] of invoice row `i`.
+    pub(super) fn new(table: &'a PayablesTable, known: &[Option<(NaiveDate, bool)>]) -> Self {
         let invoices = table.invoices();
-        let mut known: Vec<(NaiveDate, usize, bool)> = invoices
-            .iter()
-            .enumerate()
-            .filter_map(|(row, invoice)| known_outcome(invoice, label_date).map(|(day, late)| (day, row, late)))
-            .collect();
+        let mut known: Vec<(NaiveDate, usize, bool)> =
+            known.iter().enumerate().filter_map(|(row, outcome)| outcome.map(|(day, late)| (day, row, late))).collect();
         // Rows ascend by invoice id, so (day, row) orders by day, then id.
         known.sort_unstable_by_key(|&(day, row, _)| (day, row));
         let by_value = table.categories().columns().map(|(_, values)| vec![Tally::default(); values.len()]);

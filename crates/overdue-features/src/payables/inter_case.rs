@@ -4,7 +4,7 @@
 //! Everything here is a count of facts dated before the moment's day, so each
 //! is a difference of per-day prefix sums: one pass to build them, O(1) per row.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use overdue_data::{Payable, PayablesTable};
 
 use super::columns::RowWriter;
@@ -24,10 +24,16 @@ pub(super) fn names(lifetime: bool) -> Vec<String> {
     names.into_iter().map(String::from).collect()
 }
 
+/// A date as a day number, for cheap day arithmetic in the hot loops.
+fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
 /// How many things happened before each day: `before(d)` counts those dated
 /// strictly before `d`.
 struct DailyCounts {
-    first: NaiveDate,
+    /// Day number of the first day counted.
+    first: i64,
     /// `prefix[j]`: the count dated before `first + j` days.
     prefix: Vec<u64>,
 }
@@ -35,9 +41,10 @@ struct DailyCounts {
 impl DailyCounts {
     /// Counts `(date, weight)` items over days `first..first + days`.
     fn new(first: NaiveDate, days: usize, items: impl Iterator<Item = (NaiveDate, u64)>) -> Self {
+        let first = day_number(first);
         let mut prefix = vec![0u64; days + 1];
         for (date, weight) in items {
-            let j = (date - first).num_days().clamp(0, days as i64 - 1) as usize;
+            let j = (day_number(date) - first).clamp(0, days as i64 - 1) as usize;
             prefix[j + 1] += weight;
         }
         for j in 1..prefix.len() {
@@ -47,7 +54,7 @@ impl DailyCounts {
     }
 
     fn before(&self, date: NaiveDate) -> u64 {
-        let j = (date - self.first).num_days().clamp(0, self.prefix.len() as i64 - 1);
+        let j = (day_number(date) - self.first).clamp(0, self.prefix.len() as i64 - 1);
         self.prefix[j as usize]
     }
 }
@@ -69,8 +76,9 @@ pub(super) struct InterCase {
     /// Events of each invoice, all counted on its clearing day (by then all
     /// of them had started).
     events_cleared: DailyCounts,
+    /// Day number of `due_soon[0]`.
+    first: i64,
     /// `due_soon[j]`: invoices open at the start of day `first + j` and due 1 or 2 days later.
-    first: NaiveDate,
     due_soon: Vec<u32>,
 }
 
@@ -96,7 +104,7 @@ impl InterCase {
                     .enumerate()
                     .filter_map(|(k, i)| Some((i.cleared_date?, events.of(k).len() as u64))),
             ),
-            first,
+            first: day_number(first),
             due_soon: due_soon_by_day(invoices, first, days),
         }
     }
@@ -130,7 +138,7 @@ impl InterCase {
     }
 
     fn due_soon_at(&self, moment: NaiveDate) -> u64 {
-        let j = (moment - self.first).num_days();
+        let j = day_number(moment) - self.first;
         usize::try_from(j).ok().and_then(|j| self.due_soon.get(j)).map_or(0, |&n| u64::from(n))
     }
 }

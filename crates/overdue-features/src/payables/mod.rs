@@ -98,13 +98,13 @@ impl PayablesFeatures {
     pub fn build(&self, table: &PayablesTable, split: &SplitSpec) -> Result<Dataset, FeatureError> {
         let label_date = table.snapshot_date() + Duration::days(1);
         let invoices = table.invoices();
+        let known: Vec<Option<(NaiveDate, bool)>> =
+            invoices.iter().map(|invoice| history::known_outcome(invoice, label_date)).collect();
         let mut rows: Vec<(NaiveDate, usize)> = (0..invoices.len())
             .filter_map(|i| {
-                let invoice = &invoices[i];
-                let moment = self.moment.date_of(invoice);
-                let labelled = history::known_outcome(invoice, label_date).is_some();
-                let open = invoice.cleared_date.is_none_or(|cleared| cleared >= moment);
-                (labelled && open).then_some((moment, i))
+                let moment = self.moment.date_of(&invoices[i]);
+                let open = invoices[i].cleared_date.is_none_or(|cleared| cleared >= moment);
+                (known[i].is_some() && open).then_some((moment, i))
             })
             .collect();
         if rows.is_empty() {
@@ -114,10 +114,7 @@ impl PayablesFeatures {
         rows.sort_unstable();
         let dates: Vec<NaiveDate> = rows.iter().map(|&(moment, _)| moment).collect();
         let ids: Vec<u64> = rows.iter().map(|&(_, i)| invoices[i].invoice_id).collect();
-        let labels: Vec<bool> = rows
-            .iter()
-            .map(|&(_, i)| history::known_outcome(&invoices[i], label_date).is_some_and(|(_, late)| late))
-            .collect();
+        let labels: Vec<bool> = rows.iter().map(|&(_, i)| known[i].is_some_and(|(_, late)| late)).collect();
         let time_split = split.apply(&dates)?;
 
         let names = self.feature_names(table);
@@ -125,7 +122,7 @@ impl PayablesFeatures {
         let mut values = vec![0.0f32; rows.len() * width];
         let events = EventIndex::new(table);
         let inter_case = InterCase::new(table, &events);
-        let mut history = OutcomeHistory::new(table, label_date);
+        let mut history = OutcomeHistory::new(table, &known);
         let process = self.moment.sees_own_process();
         for (&(moment, i), out) in rows.iter().zip(values.chunks_exact_mut(width)) {
             let invoice = &invoices[i];

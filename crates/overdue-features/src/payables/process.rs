@@ -31,7 +31,10 @@ impl<'a> EventIndex<'a> {
         let mut offsets = Vec::with_capacity(table.len() + 1);
         let mut next = 0;
         for invoice in table.invoices() {
-            next += events[next..].partition_point(|e| e.invoice_id < invoice.invoice_id);
+            // Both ascend by invoice id: a linear walk, each event stepped over once.
+            while next < events.len() && events[next].invoice_id < invoice.invoice_id {
+                next += 1;
+            }
             offsets.push(next);
         }
         // A valid table has no event of an unknown invoice, so each invoice's
