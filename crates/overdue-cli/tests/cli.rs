@@ -290,6 +290,12 @@ fn a_payables_sweep_records_cleaning_and_shows_feature_counts() {
     for row in ["| at_posting/historical | 68 |", "| at_posting/one_hot | 514 |", "| before_due_3/one_hot | 527 |"] {
         assert!(report.contains(row), "{row} missing from {report}");
     }
+    // The moments date rows differently, so each has its split table, shared by its encodings.
+    for heading in
+        ["`at_posting/historical`, `at_posting/one_hot`:", "`before_due_3/historical`, `before_due_3/one_hot`:"]
+    {
+        assert!(report.contains(heading), "{heading} missing from {report}");
+    }
     let csv = std::fs::read_to_string(output.join("summary.csv")).unwrap();
     assert!(csv.lines().any(|l| l.starts_with("0,before_due_3/one_hot,527,logistic_regression")), "{csv}");
 }
