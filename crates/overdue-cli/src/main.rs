@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every cell of a sweep config (windows x models x hyperparameters x seeds).
+    /// Run every cell of a sweep config (windows or feature variants x models x hyperparameters x seeds).
     ///
     /// Each record is stored in `<output>/runs/<run_id>.json` as soon as its run
     /// ends; then `runs.jsonl`, `report.md`, `summary.csv` and `tables.tex` are
@@ -185,23 +185,22 @@ fn run_compare(baseline: &std::path::Path, current: &std::path::Path, options: &
 
 fn print_plan(config: &SweepConfig, shard: Option<Shard>) -> anyhow::Result<()> {
     let plan = plan_sweep(config, shard)?;
-    let windows: Vec<String> = config.features.windows.iter().map(|w| w.months.to_string()).collect();
     println!("sweep `{}` -> {}", config.name, config.output.display());
     println!(
-        "{} windows ({}) x {} models x {} seeds{}",
-        windows.len(),
-        windows.join(", "),
+        "{} x {} models x {} seeds{}",
+        config.features.describe(),
         config.models.len(),
         config.seeds.len(),
         shard.map_or(String::new(), |s| format!(", shard {s}"))
     );
-    println!("{:<16}  {:>6}  {:>4}  model", "run id", "window", "seed");
+    let width = plan.iter().map(|run| run.cell.feature_label().len()).max().unwrap_or(0).max("features".len());
+    println!("{:<16}  {:<width$}  {:>4}  model", "run id", "features", "seed");
     for run in &plan {
         let cell = &run.cell;
         println!(
-            "{:<16}  {:>6}  {:>4}  {} {}",
+            "{:<16}  {:<width$}  {:>4}  {} {}",
             run.run_id,
-            cell.window_months,
+            cell.feature_label(),
             cell.seed,
             cell.family,
             serde_json::to_string(&cell.hyperparameters)?

@@ -228,3 +228,84 @@ fn the_gate_cannot_compare_different_sweeps() {
     let (code, _) = compare_exit(&dir.path().join("a"), &dir.path().join("missing"), &[]);
     assert_eq!(code, 2);
 }
+
+/// A tiny payables world: both moments, both encodings, one model.
+const PAYABLES_RUNS: &str = r#"
+[data]
+kind = "payables"
+invoices = 3000
+vendors = 60
+[features]
+set = "payables"
+moments = ["at_posting", { before_due = 3 }]
+encodings = ["historical", "one_hot"]
+[[models]]
+family = "logistic_regression"
+"#;
+
+#[test]
+fn a_payables_sweep_records_cleaning_and_shows_feature_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payables.toml");
+    std::fs::write(&config, PAYABLES_RUNS).unwrap();
+    let output = dir.path().join("out");
+    let result = overdue(&["sweep", config.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+
+    let lines = std::fs::read_to_string(output.join("runs.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 4, "two moments x two encodings x one model");
+    let variants: Vec<&str> = records.iter().map(|r| r["cell"]["variant"].as_str().unwrap()).collect();
+    assert_eq!(
+        variants,
+        ["at_posting/historical", "at_posting/one_hot", "before_due_3/historical", "before_due_3/one_hot"]
+    );
+    let features: Vec<u64> = records.iter().map(|r| r["features"].as_u64().unwrap()).collect();
+    // 68 and 81 columns with the historical encoding; one-hot swaps its 40
+    // columns for one per categorical value: 60 vendors + 426 other values.
+    assert_eq!(features, [68, 514, 81, 527]);
+    for record in &records {
+        assert_eq!(record["status"], "finished", "{record}");
+        assert_eq!(record["cell"]["feature_set"], "payables");
+        assert!(record["cell"].get("window_months").is_none(), "no window: {record}");
+        assert_eq!(record["cleaning"], records[0]["cleaning"], "one data set, one cleaning");
+        let split = &record["cell"]["split"];
+        assert_eq!((split["train"].as_f64(), split["validation"].as_f64()), (Some(0.6), Some(0.2)), "study 2's split");
+    }
+    let cleaning = &records[0]["cleaning"];
+    let dropped: u64 = ["missing_vendor", "missing_amount", "missing_company_code", "missing_due_date"]
+        .iter()
+        .chain(&["missing_posting_date", "negative_amount", "due_before_posting", "no_process_log"])
+        .map(|reason| cleaning[reason].as_u64().unwrap())
+        .sum();
+    assert_eq!(cleaning["raw"], 3000);
+    assert_eq!(cleaning["kept"].as_u64().unwrap() + dropped, 3000);
+    assert!(cleaning["no_process_log"].as_u64().unwrap() > 0, "{cleaning}");
+
+    let report = std::fs::read_to_string(output.join("report.md")).unwrap();
+    assert!(report.contains("## Data cleaning"), "{report}");
+    let line = format!("| no process log | {} |", cleaning["no_process_log"]);
+    assert!(report.contains(&line), "{line} missing from {report}");
+    assert!(report.contains(&format!("| **all rules** | **{dropped}** |")), "{report}");
+    for row in ["| at_posting/historical | 68 |", "| at_posting/one_hot | 514 |", "| before_due_3/one_hot | 527 |"] {
+        assert!(report.contains(row), "{row} missing from {report}");
+    }
+    // The moments date rows differently, so each has its split table, shared by its encodings.
+    for heading in
+        ["`at_posting/historical`, `at_posting/one_hot`:", "`before_due_3/historical`, `before_due_3/one_hot`:"]
+    {
+        assert!(report.contains(heading), "{heading} missing from {report}");
+    }
+    let csv = std::fs::read_to_string(output.join("summary.csv")).unwrap();
+    assert!(csv.lines().any(|l| l.starts_with("0,before_due_3/one_hot,527,logistic_regression")), "{csv}");
+}
+
+#[test]
+fn the_payables_study_config_plans_without_running() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/payables_study2.toml");
+    let output = overdue(&["sweep", config.to_str().unwrap(), "--dry-run"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("2 payables feature variants (at_posting/historical, before_due_3/historical)"), "{text}");
+    assert!(text.contains("14 runs"), "{text}");
+}

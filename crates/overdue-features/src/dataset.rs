@@ -158,9 +158,10 @@ pub struct SplitSummary {
 
 /// A labelled feature table in time order, split into train, validation and test.
 ///
-/// Each row is one invoice, identified by its id and dated by its invoice date
-/// (its prediction moment). Rows are sorted by invoice date, so each part is a contiguous block of rows
-/// and [`Dataset::part`] borrows it without copying.
+/// Each row is one invoice, identified by its id and dated by its prediction
+/// moment (the invoice date for receivables; the posting date or a day before
+/// the due date for payables). Rows are sorted by that date, so each part is a
+/// contiguous block of rows and [`Dataset::part`] borrows it without copying.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     feature_names: Vec<String>,
@@ -246,7 +247,8 @@ impl Dataset {
         &self.invoice_ids
     }
 
-    /// The invoice date of every row (sorted).
+    /// The date of every row's prediction moment (sorted): the invoice date for
+    /// receivables, the moment for payables.
     pub fn invoice_dates(&self) -> &[NaiveDate] {
         &self.invoice_dates
     }

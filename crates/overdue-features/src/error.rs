@@ -44,6 +44,12 @@ pub enum FeatureError {
         /// The requested length.
         months: u32,
     },
+    /// A payables prediction moment too far before the due date.
+    #[error("a prediction moment {days} days before the due date is not supported (use 0..=365)")]
+    BadMoment {
+        /// The requested days before the due date.
+        days: u32,
+    },
     /// No invoice has a known label, so there is nothing to learn from.
     #[error("no invoice has a known label at the snapshot date")]
     NoLabelledInvoices,

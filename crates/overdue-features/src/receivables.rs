@@ -5,6 +5,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use overdue_data::{Invoice, InvoiceTable, Outcome};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::is_month_end;
 use crate::{Dataset, FeatureError, SplitSpec};
 
 /// A lookback window of whole calendar months before the prediction moment.
@@ -255,8 +256,7 @@ impl ReceivablesFeatures {
 /// The invoice's own fields, known when it is issued.
 fn own_fields(inv: &Invoice, n_countries: usize, out: &mut [f32]) {
     let d = inv.invoice_date;
-    // In the last three days of its month: when month-end billing happens.
-    let month_end = (d + Duration::days(3)).month() != d.month();
+    let month_end = is_month_end(d);
     out[0] = inv.amount.ln_1p() as f32;
     out[1] = inv.terms_days() as f32;
     out[2] = f32::from(inv.credit_rating);

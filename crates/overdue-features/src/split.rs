@@ -31,13 +31,18 @@ pub enum SplitSpec {
 }
 
 impl Default for SplitSpec {
-    /// Study 1's split: about 70% train, 15% validation, 15% test.
+    /// Study 1's split (accounts receivable): about 70% train, 15% validation, 15% test.
     fn default() -> Self {
         SplitSpec::Fractions { train: 0.7, validation: 0.15 }
     }
 }
 
 impl SplitSpec {
+    /// Study 2's split (accounts payable): about 60% train, 20% validation, 20% test.
+    pub fn payables_default() -> Self {
+        SplitSpec::Fractions { train: 0.6, validation: 0.2 }
+    }
+
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), FeatureError> {
         match *self {

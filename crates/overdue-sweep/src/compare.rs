@@ -46,7 +46,7 @@ pub enum Verdict {
 /// One quality metric of one cell on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricChange {
-    /// The cell: family, window and seed.
+    /// The cell: family, window (or feature variant) and seed.
     pub cell: String,
     /// The metric's name.
     pub metric: &'static str,
@@ -121,7 +121,7 @@ pub fn load_records(path: &Path) -> Result<Vec<RunRecord>, SweepError> {
 }
 
 fn describe_cell(r: &RunRecord) -> String {
-    format!("{} w={} seed={}", r.cell.family, r.cell.window_months, r.cell.seed)
+    format!("{} {} seed={}", r.cell.family, r.cell.feature_label(), r.cell.seed)
 }
 
 /// Compares `current` against `baseline`, matching runs by their id.

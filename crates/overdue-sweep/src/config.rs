@@ -2,15 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use overdue_data::ReceivablesWorld;
-use overdue_features::{HistoryWindow, SplitSpec};
+use overdue_data::{DataError, PayablesWorld, ReceivablesWorld};
+use overdue_features::SplitSpec;
 use overdue_models::{
     AdaBoost, BalancedBagging, Classifier, Csfsol, DecisionTree, GaussianNaiveBayes, GradientBoostedTrees,
     KNearestNeighbors, LinearSvm, LogisticRegression,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::SweepError;
+use crate::feature_config::{FeatureConfig, FeatureTable};
 
 /// A whole sweep, resolved: data, features, split, the expanded list of models,
 /// seeds and where results go.
@@ -31,7 +32,7 @@ pub struct SweepConfig {
     pub data: DataConfig,
     /// Which features to compute.
     pub features: FeatureConfig,
-    /// How to split by time.
+    /// How to split by time (default: 70/15/15 for receivables, 60/20/20 for payables).
     pub split: SplitSpec,
     /// Every model to fit on every feature set, grids expanded.
     pub models: Vec<ModelSpec>,
@@ -49,10 +50,13 @@ struct ConfigFile {
     seeds: Vec<u64>,
     #[serde(default)]
     threads: Option<usize>,
-    data: DataConfig,
-    features: FeatureConfig,
+    data: toml::Table,
     #[serde(default)]
-    split: SplitSpec,
+    features: FeatureTable,
+    #[serde(default)]
+    split: Option<SplitSpec>,
+    // Checked after `[data]`, so that a data error is reported first.
+    #[serde(default)]
     models: Vec<toml::Table>,
 }
 
@@ -61,20 +65,65 @@ fn default_seeds() -> Vec<u64> {
 }
 
 /// The source of invoices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DataConfig {
     /// A generated accounts-receivable world (study 1's shape).
     Receivables(ReceivablesWorld),
+    /// A generated accounts-payable world (study 2's shape), cleaned by study
+    /// 2's rules before the features are built.
+    Payables(PayablesWorld),
 }
 
-/// The feature set and its history windows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FeatureConfig {
-    /// History windows in months: a list (`[3, 6]`) or a range (`"2..=12"`).
-    #[serde(deserialize_with = "deserialize_windows")]
-    pub windows: Vec<HistoryWindow>,
+impl DataConfig {
+    /// The `kind` names a config may use.
+    pub const KINDS: &[&str] = &["receivables", "payables"];
+
+    /// The `kind` of this source.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DataConfig::Receivables(_) => "receivables",
+            DataConfig::Payables(_) => "payables",
+        }
+    }
+
+    /// Checks the world's parameters.
+    pub fn validate(&self) -> Result<(), DataError> {
+        match self {
+            DataConfig::Receivables(world) => world.validate(),
+            DataConfig::Payables(world) => world.validate(),
+        }
+    }
+
+    /// The study's split for this kind of data: 70/15/15 (receivables) or 60/20/20 (payables).
+    pub fn default_split(&self) -> SplitSpec {
+        match self {
+            DataConfig::Receivables(_) => SplitSpec::default(),
+            DataConfig::Payables(_) => SplitSpec::payables_default(),
+        }
+    }
+
+    /// Reads the `[data]` table. The world's parameters are deserialised
+    /// directly, not through a tagged enum, so that an error keeps the exact
+    /// key path (`data.dirty.missing_vendor`).
+    fn from_table(mut table: toml::Table) -> Result<Self, (String, String)> {
+        let kind = match table.remove("kind") {
+            Some(toml::Value::String(kind)) => kind,
+            Some(other) => return Err(("data.kind".into(), format!("must be a string, not {}", other.type_str()))),
+            None => return Err(("data.kind".into(), format!("missing: one of {}", Self::KINDS.join(", ")))),
+        };
+        let params = toml::Value::Table(table);
+        let parsed = match kind.as_str() {
+            "receivables" => parse_params(params).map(DataConfig::Receivables),
+            "payables" => parse_params(params).map(DataConfig::Payables),
+            _ => {
+                let expected: Vec<String> = Self::KINDS.iter().map(|k| format!("`{k}`")).collect();
+                let message = format!("unknown variant `{kind}`, expected one of {}", expected.join(", "));
+                return Err(("data.kind".into(), with_suggestion(&message)));
+            }
+        };
+        parsed.map_err(|(key, message)| (if key.is_empty() { "data".into() } else { format!("data.{key}") }, message))
+    }
 }
 
 /// Declares [`ModelSpec`]: one line per family, giving its variant, its
@@ -186,15 +235,17 @@ impl SweepConfig {
         for (index, table) in file.models.iter().enumerate() {
             models.extend(expand_grid(table).map_err(|(key, message)| (format!("models[{index}]{key}"), message))?);
         }
+        let data = DataConfig::from_table(file.data)?;
+        let features = file.features.resolve(&data)?;
         let config = SweepConfig {
             source: PathBuf::new(),
             name: file.name,
             output: file.output,
             seeds: file.seeds,
             threads: file.threads,
-            data: file.data,
-            features: file.features,
-            split: file.split,
+            split: file.split.unwrap_or_else(|| data.default_split()),
+            data,
+            features,
             models,
         };
         config.check().map_err(|(key, message)| (key.to_string(), message))?;
@@ -206,9 +257,6 @@ impl SweepConfig {
         if self.seeds.is_empty() {
             return Err(("seeds", "give at least one seed".into()));
         }
-        if self.features.windows.is_empty() {
-            return Err(("features.windows", "give at least one window".into()));
-        }
         if self.models.is_empty() {
             return Err(("models", "give at least one [[models]] entry".into()));
         }
@@ -219,44 +267,8 @@ impl SweepConfig {
             model.classifier().validate().map_err(|e| ("models", e.to_string()))?;
         }
         self.split.validate().map_err(|e| ("split", e.to_string()))?;
-        match &self.data {
-            DataConfig::Receivables(world) => world.validate().map_err(|e| ("data", e.to_string())),
-        }
+        self.data.validate().map_err(|e| ("data", e.to_string()))
     }
-}
-
-/// Windows as a TOML list of months or a Rust-style inclusive range string.
-fn deserialize_windows<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<HistoryWindow>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Windows {
-        List(Vec<u32>),
-        Range(String),
-    }
-    let months: Vec<u32> = match Windows::deserialize(deserializer)? {
-        Windows::List(list) => list,
-        Windows::Range(text) => parse_month_range(&text).map_err(serde::de::Error::custom)?,
-    };
-    months.into_iter().map(|m| HistoryWindow::new(m).map_err(serde::de::Error::custom)).collect()
-}
-
-/// Parses `"a..=b"` (inclusive) or `"a..b"` (exclusive of `b`).
-fn parse_month_range(text: &str) -> Result<Vec<u32>, String> {
-    let bad = || format!("`{text}` is not a window range such as \"2..=12\"");
-    let (start, end, inclusive) = if let Some((a, b)) = text.split_once("..=") {
-        (a, b, true)
-    } else if let Some((a, b)) = text.split_once("..") {
-        (a, b, false)
-    } else {
-        return Err(bad());
-    };
-    let start: u32 = start.trim().parse().map_err(|_| bad())?;
-    let end: u32 = end.trim().parse().map_err(|_| bad())?;
-    let end = if inclusive { end } else { end.checked_sub(1).ok_or_else(bad)? };
-    if start > end {
-        return Err(format!("window range `{text}` is empty"));
-    }
-    Ok((start..=end).collect())
 }
 
 /// The key path and message of a serde error, with a suggestion for typos.
@@ -363,13 +375,20 @@ mod tests {
         SweepConfig::parse(text).unwrap_err()
     }
 
+    fn windows(config: &SweepConfig) -> Vec<u32> {
+        match &config.features {
+            FeatureConfig::ReceivablesHistory { windows } => windows.iter().map(|w| w.months).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_minimal_config_gets_defaults() {
         let config = SweepConfig::parse(MINIMAL).unwrap();
         assert_eq!(config.seeds, vec![0]);
         assert_eq!(config.split, SplitSpec::default());
-        assert_eq!(config.features.windows.iter().map(|w| w.months).collect::<Vec<_>>(), vec![3, 6]);
-        let DataConfig::Receivables(world) = &config.data;
+        assert_eq!(windows(&config), vec![3, 6]);
+        let DataConfig::Receivables(world) = &config.data else { panic!("{:?}", config.data) };
         assert_eq!(world.invoices, 100);
         assert_eq!(world.customers, ReceivablesWorld::default().customers);
     }
@@ -377,7 +396,7 @@ mod tests {
     #[test]
     fn windows_may_be_a_range() {
         let config = SweepConfig::parse(&MINIMAL.replace("[3, 6]", "\"2..=12\"")).unwrap();
-        assert_eq!(config.features.windows.len(), 11);
+        assert_eq!(windows(&config), (2..=12).collect::<Vec<_>>());
         let (key, message) = parse_err(&MINIMAL.replace("[3, 6]", "\"12..=2\""));
         assert_eq!(key, "features.windows");
         assert!(message.contains("empty"), "{message}");
@@ -459,6 +478,111 @@ mod tests {
         assert!(message.contains("did you mean `c`"), "{message}");
         let (key, _) = parse_err(&format!("{MINIMAL}grid = {{ c = [\"high\"] }}\n"));
         assert_eq!(key, "models[0].c");
+    }
+
+    const PAYABLES: &str = r#"
+        [data]
+        kind = "payables"
+        invoices = 1000
+        vendors = 50
+        [data.dirty]
+        missing_vendor = 0.05
+        [features]
+        set = "payables"
+        moments = ["at_posting", { before_due = 5 }]
+        encodings = ["historical", "one_hot"]
+        [[models]]
+        family = "logistic_regression"
+    "#;
+
+    #[test]
+    fn a_payables_config_selects_moments_and_encodings() {
+        let config = SweepConfig::parse(PAYABLES).unwrap();
+        let DataConfig::Payables(world) = &config.data else { panic!("{:?}", config.data) };
+        assert_eq!((world.invoices, world.vendors, world.dirty.missing_vendor), (1000, 50, 0.05));
+        assert_eq!(world.dirty.missing_amount, overdue_data::DirtyRates::default().missing_amount);
+        assert_eq!(config.split, SplitSpec::Fractions { train: 0.6, validation: 0.2 }, "study 2's 60/20/20");
+        let names: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
+        assert_eq!(
+            names,
+            ["at_posting/historical", "at_posting/one_hot", "before_due_5/historical", "before_due_5/one_hot"]
+        );
+        assert_eq!(config.features.set_name(), "payables");
+    }
+
+    #[test]
+    fn payables_features_default_to_both_moments_with_the_historical_encoding() {
+        let text = PAYABLES.replace("set = \"payables\"\n", "");
+        let text = text.replace("moments = [\"at_posting\", { before_due = 5 }]\n", "");
+        let text = text.replace("encodings = [\"historical\", \"one_hot\"]\n", "");
+        let config = SweepConfig::parse(&text).unwrap();
+        let names: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
+        assert_eq!(names, ["at_posting/historical", "before_due_3/historical"]);
+        let config = SweepConfig::parse(&text.replace("[features]\n", "")).unwrap();
+        assert_eq!(config.features.variants().len(), 2, "the [features] table may be left out");
+        let config = SweepConfig::parse(&PAYABLES.replace("{ before_due = 5 }", "\"before_due\"")).unwrap();
+        assert_eq!(config.features.variants()[2].label(), "before_due_3/historical");
+    }
+
+    #[test]
+    fn payables_keys_are_checked_with_their_path() {
+        let cases = [
+            ("invoices = 1000", "invoice = 1000", "data.invoice", "did you mean `invoices`"),
+            (
+                "missing_vendor = 0.05",
+                "missing_vendr = 0.05",
+                "data.dirty.missing_vendr",
+                "did you mean `missing_vendor`",
+            ),
+            ("moments =", "moment =", "features.moment", "did you mean `moments`"),
+            ("\"one_hot\"]", "\"onehot\"]", "features.encodings[1]", "did you mean `one_hot`"),
+            ("{ before_due = 5 }", "{ before_du = 5 }", "features.moments[1].before_du", "unknown field `before_du`"),
+            ("{ before_due = 5 }", "\"at_postng\"", "features.moments[1]", "did you mean `at_posting`"),
+            ("kind = \"payables\"", "kind = \"payable\"", "data.kind", "did you mean `payables`"),
+        ];
+        for (from, to, key, hint) in cases {
+            let (got_key, message) = parse_err(&PAYABLES.replace(from, to));
+            assert_eq!(got_key, key, "{to}: {message}");
+            assert!(message.contains(hint), "{to}: {message}");
+        }
+    }
+
+    #[test]
+    fn feature_keys_must_fit_the_feature_set_and_the_data() {
+        let cases = [
+            (PAYABLES.replace("set = \"payables\"", "windows = [3]"), "features.windows", "receivables_history"),
+            (
+                PAYABLES.replace("set = \"payables\"", "set = \"receivables_history\""),
+                "features.set",
+                "kind = \"receivables\"",
+            ),
+            (
+                PAYABLES.replace("moments = [\"at_posting\", { before_due = 5 }]", "moments = []"),
+                "features.moments",
+                "at least one",
+            ),
+            (PAYABLES.replace("[\"historical\", \"one_hot\"]", "[]"), "features.encodings", "at least one"),
+            (PAYABLES.replace("before_due = 5", "before_due = 400"), "features.moments[1]", "400"),
+            (MINIMAL.replace("windows = [3, 6]", "moments = [\"at_posting\"]"), "features.moments", "payables"),
+            (MINIMAL.replace("windows = [3, 6]", "set = \"payables\""), "features.set", "kind = \"payables\""),
+            (MINIMAL.replace("windows = [3, 6]", ""), "features.windows", "missing"),
+            (PAYABLES.replace("vendors = 50", "vendors = 0"), "data", "vendors"),
+            (PAYABLES.replace("kind = \"payables\"", ""), "data.kind", "missing"),
+        ];
+        for (text, key, hint) in cases {
+            let (got_key, message) = parse_err(&text);
+            assert_eq!(got_key, key, "{message}");
+            assert!(message.contains(hint), "{key}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_config_without_models_is_rejected_after_its_data() {
+        let without_models = &MINIMAL[..MINIMAL.find("[[models]]").unwrap()];
+        let (key, message) = parse_err(without_models);
+        assert_eq!(key, "models", "{message}");
+        let (key, _) = parse_err(&without_models.replace("invoices", "invoice"));
+        assert_eq!(key, "data.invoice", "a data error comes first");
     }
 
     #[test]

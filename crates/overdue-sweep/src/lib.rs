@@ -7,8 +7,8 @@
 //!
 //! **Invariants.**
 //! * *Run identity*: a run's id is a hash of its [`RunCell`] (data fingerprint,
-//!   feature set, window, split, model family, hyperparameters, seed, code
-//!   version). Same content, same id, in any sweep or shard.
+//!   feature set, window or feature variant, split, model family,
+//!   hyperparameters, seed, code version). Same content, same id, in any sweep or shard.
 //! * *No finished run is ever lost*: records are stored atomically, one file per
 //!   run, as each run ends ([`RunStore`]); a sweep started again skips the runs
 //!   already finished and re-runs failed ones.
@@ -24,6 +24,7 @@ mod config;
 mod environment;
 mod error;
 mod fault;
+mod feature_config;
 mod merge;
 mod plan;
 mod record;
@@ -33,15 +34,17 @@ mod store;
 
 pub use cell::{RunCell, fingerprint};
 pub use compare::{CompareOptions, Comparison, MetricChange, TimingChange, Verdict, compare, load_records};
-pub use config::{DataConfig, FeatureConfig, ModelSpec, SweepConfig};
+pub use config::{DataConfig, ModelSpec, SweepConfig};
 pub use environment::Environment;
 pub use error::SweepError;
 pub use fault::{FAULT_VARIABLE, InjectedFault};
+pub use feature_config::{FeatureConfig, FeatureVariant};
 pub use merge::{MergeSummary, merge_folders};
 pub use plan::{PlannedRun, Shard, plan_sweep};
 pub use record::{CurvePoints, FeatureImportance, RunCost, RunOutcome, RunRecord, RunResults};
 pub use report::{
-    CellSummary, Estimate, ModelColumn, ModelImportance, Summary, model_columns, report_folder, summarize, write_report,
+    CellSummary, DatasetSummary, Estimate, FeatureRow, ModelColumn, ModelImportance, Summary, model_columns,
+    report_folder, summarize, write_report,
 };
 pub use runner::{SweepEvent, SweepOptions, SweepSummary, run_sweep};
 pub use store::RunStore;

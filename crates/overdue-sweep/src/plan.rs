@@ -3,14 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use overdue_features::ReceivablesFeatures;
 use serde::Serialize;
 
 use crate::cell::fingerprint;
 use crate::{RunCell, SweepConfig, SweepError};
-
-/// Name of the study-1 feature set in run cells.
-pub(crate) const RECEIVABLES_FEATURE_SET: &str = "receivables_history";
 
 /// One run of the grid, with its identity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,8 +17,8 @@ pub struct PlannedRun {
     pub cell: RunCell,
     /// Index of the model in [`SweepConfig::models`].
     pub model: usize,
-    /// Index of the window among the sweep's sorted, distinct windows.
-    pub window: usize,
+    /// Index of the run's dataset in the sweep's `FeatureConfig::variants`.
+    pub variant: usize,
 }
 
 /// A deterministic share of a grid: `index` of `count` (1-based, as `--shard 2/4`).
@@ -66,28 +62,28 @@ impl fmt::Display for Shard {
     }
 }
 
-/// The grid of `config` in a stable order (window, then model, then seed),
-/// restricted to `shard` when one is given.
+/// The grid of `config` in a stable order (feature variant, then model, then
+/// seed), restricted to `shard` when one is given.
 pub fn plan_sweep(config: &SweepConfig, shard: Option<Shard>) -> Result<Vec<PlannedRun>, SweepError> {
-    let features = ReceivablesFeatures::new(&config.features.windows)?;
     let data = fingerprint(&config.data);
     let split = serde_json::to_value(&config.split).expect("split specs serialise");
     let mut plan = Vec::new();
-    for (window, history) in features.windows().iter().enumerate() {
+    for (variant, features) in config.features.variants().iter().enumerate() {
         for (model, spec) in config.models.iter().enumerate() {
             let classifier = spec.classifier();
             for &seed in &config.seeds {
                 let cell = RunCell {
                     data: data.clone(),
-                    feature_set: RECEIVABLES_FEATURE_SET.into(),
-                    window_months: history.months,
+                    feature_set: config.features.set_name().into(),
+                    window_months: features.window_months(),
+                    variant: features.variant_name(),
                     split: split.clone(),
                     family: classifier.family().into(),
                     hyperparameters: classifier.hyperparameters(),
                     seed,
                     code_version: env!("CARGO_PKG_VERSION").into(),
                 };
-                plan.push(PlannedRun { run_id: cell.run_id(), cell, model, window });
+                plan.push(PlannedRun { run_id: cell.run_id(), cell, model, variant });
             }
         }
     }

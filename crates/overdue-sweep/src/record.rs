@@ -1,5 +1,6 @@
 //! Run records: everything known about one finished (or failed) run.
 
+use overdue_data::CleaningCounts;
 use overdue_features::SplitSummary;
 use overdue_metrics::Evaluation;
 use serde::{Deserialize, Serialize};
@@ -126,6 +127,10 @@ pub struct RunRecord {
     pub features: usize,
     /// Size, late share and dates of each part of the split.
     pub splits: Vec<SplitSummary>,
+    /// Rows study 2's cleaning dropped from the raw export, by reason
+    /// (payables data only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleaning: Option<CleaningCounts>,
     /// Results, or why there are none.
     #[serde(flatten)]
     pub outcome: RunOutcome,

@@ -1,10 +1,10 @@
-//! Running a sweep: data once, features once per window, then every cell.
+//! Running a sweep: data once, each feature variant's dataset once, then every cell.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use overdue_data::InvoiceTable;
+use overdue_data::{CleaningCounts, InvoiceTable, PayablesTable};
 use overdue_features::{Dataset, ReceivablesFeatures, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::FitOptions;
@@ -14,7 +14,8 @@ use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
 use crate::record::{CurvePoints, FeatureImportance};
 use crate::{
-    DataConfig, Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError,
+    DataConfig, Environment, FeatureVariant, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore,
+    SweepConfig, SweepError,
 };
 
 /// How a sweep runs.
@@ -107,13 +108,14 @@ fn run_in_pool(
         if let Some(fault) = fault {
             on_event(SweepEvent::Stage(format!("WARNING: injecting fault {} ({FAULT_VARIABLE})", fault.describe())));
         }
-        let datasets = build_datasets(config, on_event)?;
+        let mut datasets = Datasets::load(config, on_event)?;
+        let cleaning = datasets.cleaning();
         let environment = Environment::current();
         for run in pending {
-            let (dataset, feature_seconds) = &datasets[run.window];
+            let (dataset, feature_seconds) = datasets.get(run.variant, on_event)?;
             let model = &config.models[run.model];
             let fit_options = FitOptions { seed: run.cell.seed };
-            let (outcome, cost) = run_cell(model, dataset, &fit_options, fault, *feature_seconds);
+            let (outcome, cost) = run_cell(model, dataset, &fit_options, fault, feature_seconds);
             let record = RunRecord {
                 run_id: run.run_id.clone(),
                 sweep: config.name.clone(),
@@ -121,6 +123,7 @@ fn run_in_pool(
                 cell: run.cell.clone(),
                 features: dataset.n_features(),
                 splits: dataset.split_summaries(),
+                cleaning,
                 outcome,
                 cost,
                 environment: environment.clone(),
@@ -156,7 +159,7 @@ fn run_in_pool(
 
 fn describe(run: &PlannedRun, outcome: &RunOutcome) -> String {
     let cell = &run.cell;
-    let what = format!("{} w={} seed={} ({})", cell.family, cell.window_months, cell.seed, run.run_id);
+    let what = format!("{} {} seed={} ({})", cell.family, cell.feature_label(), cell.seed, run.run_id);
     match outcome {
         RunOutcome::Finished(results) => {
             let ap = results.test.average_precision.map_or("n/a".into(), |ap| format!("{ap:.4}"));
@@ -166,32 +169,119 @@ fn describe(run: &PlannedRun, outcome: &RunOutcome) -> String {
     }
 }
 
-/// Loads the data and builds one dataset per window, each with the seconds its
-/// features took (all windows are built in one pass; each gets the whole cost).
-fn build_datasets(
-    config: &SweepConfig,
-    on_event: &mut (dyn FnMut(SweepEvent) + Send),
-) -> Result<Vec<(Dataset, f64)>, SweepError> {
-    let started = Instant::now();
-    let table = load_data(&config.data)?;
-    on_event(SweepEvent::Stage(format!("data: {} invoices in {:.2}s", table.len(), started.elapsed().as_secs_f64())));
-
-    let started = Instant::now();
-    let datasets = ReceivablesFeatures::new(&config.features.windows)?.build(&table, &config.split)?;
-    let seconds = started.elapsed().as_secs_f64();
-    let (_, first) = &datasets[0];
-    on_event(SweepEvent::Stage(format!(
-        "features: {} windows x {} rows x {} columns in {seconds:.2}s",
-        datasets.len(),
-        first.n_rows(),
-        first.n_features()
-    )));
-    Ok(datasets.into_iter().map(|(_, dataset)| (dataset, seconds)).collect())
+/// The invoices of a sweep, loaded once.
+enum LoadedData {
+    Receivables(InvoiceTable),
+    Payables { table: Box<PayablesTable>, cleaning: CleaningCounts },
 }
 
-fn load_data(data: &DataConfig) -> Result<InvoiceTable, SweepError> {
-    match data {
-        DataConfig::Receivables(world) => Ok(world.generate()?),
+/// The datasets of a sweep's feature variants, each built when a run first
+/// needs it, with the seconds its features took.
+///
+/// Receivables windows are built together in one pass (each gets the whole
+/// cost). Payables variants are built one at a time, and building one frees
+/// the others: runs come variant by variant, and a one-hot dataset of the
+/// default world takes about 2 GB.
+struct Datasets<'a> {
+    config: &'a SweepConfig,
+    data: LoadedData,
+    variants: Vec<FeatureVariant>,
+    built: Vec<Option<(Dataset, f64)>>,
+}
+
+impl<'a> Datasets<'a> {
+    fn load(config: &'a SweepConfig, on_event: &mut (dyn FnMut(SweepEvent) + Send)) -> Result<Self, SweepError> {
+        let started = Instant::now();
+        let data = match &config.data {
+            DataConfig::Receivables(world) => LoadedData::Receivables(world.generate()?),
+            DataConfig::Payables(world) => {
+                let (table, cleaning) = world.generate_clean()?;
+                LoadedData::Payables { table: Box::new(table), cleaning }
+            }
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        let stage = match &data {
+            LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s", table.len()),
+            LoadedData::Payables { table, cleaning } => format!(
+                "data: {} invoices and {} process events in {seconds:.2}s; cleaning kept {} of {} raw rows",
+                table.len(),
+                table.events().len(),
+                cleaning.kept,
+                cleaning.raw
+            ),
+        };
+        on_event(SweepEvent::Stage(stage));
+        let variants = config.features.variants();
+        Ok(Self { config, data, built: vec![None; variants.len()], variants })
+    }
+
+    /// The error for a feature variant that does not fit the data (a config
+    /// built in code; parsed configs are checked).
+    fn mismatch(&self, variant: &FeatureVariant) -> SweepError {
+        SweepError::Config {
+            path: self.config.source.clone(),
+            key: "features".into(),
+            message: format!("feature variant {} does not fit {} data", variant.label(), self.config.data.kind()),
+        }
+    }
+
+    /// Study 2's cleaning counts, for payables data.
+    fn cleaning(&self) -> Option<CleaningCounts> {
+        match &self.data {
+            LoadedData::Receivables(_) => None,
+            LoadedData::Payables { cleaning, .. } => Some(*cleaning),
+        }
+    }
+
+    /// The dataset of variant `index` and the seconds its features took.
+    fn get(
+        &mut self,
+        index: usize,
+        on_event: &mut (dyn FnMut(SweepEvent) + Send),
+    ) -> Result<(&Dataset, f64), SweepError> {
+        if self.built[index].is_none() {
+            let started = Instant::now();
+            match &self.data {
+                LoadedData::Receivables(table) => {
+                    let mut windows = Vec::with_capacity(self.variants.len());
+                    for variant in &self.variants {
+                        match variant {
+                            FeatureVariant::Window(window) => windows.push(*window),
+                            FeatureVariant::Payables(_) => return Err(self.mismatch(variant)),
+                        }
+                    }
+                    let built = ReceivablesFeatures::new(&windows)?.build(table, &self.config.split)?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    let (_, first) = &built[0];
+                    on_event(SweepEvent::Stage(format!(
+                        "features: {} windows x {} rows x {} columns in {seconds:.2}s",
+                        built.len(),
+                        first.n_rows(),
+                        first.n_features()
+                    )));
+                    for (slot, (_, dataset)) in self.built.iter_mut().zip(built) {
+                        *slot = Some((dataset, seconds));
+                    }
+                }
+                LoadedData::Payables { table, .. } => {
+                    let FeatureVariant::Payables(features) = self.variants[index] else {
+                        return Err(self.mismatch(&self.variants[index]));
+                    };
+                    self.built.iter_mut().for_each(|slot| *slot = None);
+                    let dataset = features.build(table, &self.config.split)?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    on_event(SweepEvent::Stage(format!(
+                        "features {}: {} rows x {} columns in {seconds:.2}s",
+                        features.name(),
+                        dataset.n_rows(),
+                        dataset.n_features()
+                    )));
+                    self.built[index] = Some((dataset, seconds));
+                }
+            }
+        }
+        let (dataset, seconds) = self.built[index].as_ref().expect("built above");
+        Ok((dataset, *seconds))
     }
 }
 

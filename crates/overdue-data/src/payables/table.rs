@@ -277,6 +277,22 @@ impl Payable {
     pub fn terms_days(&self) -> i64 {
         (self.due_date - self.posting_date).num_days()
     }
+
+    /// The nine categorical codes, in [`Categories::NAMES`] order: each
+    /// indexes its column's dictionary.
+    pub fn category_codes(&self) -> [usize; 9] {
+        [
+            self.vendor as usize,
+            usize::from(self.company_code),
+            usize::from(self.country),
+            usize::from(self.currency),
+            usize::from(self.document_type),
+            usize::from(self.payment_terms),
+            usize::from(self.plant),
+            usize::from(self.purchasing_group),
+            usize::from(self.channel),
+        ]
+    }
 }
 
 /// A clean, validated accounts-payable table with its process event log.
@@ -383,18 +399,7 @@ fn check_invoice(
             format!("{} does not follow {} (ids must increase)", inv.invoice_id, prev.invoice_id),
         );
     }
-    let codes = [
-        inv.vendor as usize,
-        usize::from(inv.company_code),
-        usize::from(inv.country),
-        usize::from(inv.currency),
-        usize::from(inv.document_type),
-        usize::from(inv.payment_terms),
-        usize::from(inv.plant),
-        usize::from(inv.purchasing_group),
-        usize::from(inv.channel),
-    ];
-    for ((column, values), code) in categories.columns().into_iter().zip(codes) {
+    for ((column, values), code) in categories.columns().into_iter().zip(inv.category_codes()) {
         if code >= values.len() {
             return bad(column, format!("code {code} but only {} values", values.len()));
         }

@@ -2,6 +2,9 @@
 
 use std::fmt::Write as _;
 
+use overdue_data::CleaningCounts;
+use overdue_features::SplitSummary;
+
 use super::summary::{CellSummary, Estimate, Summary, TOP_FEATURES, model_costs};
 
 /// A metric table: title, the baseline column's name and value, the cell value.
@@ -53,6 +56,10 @@ pub fn render(summary: &Summary, plots: &Result<Vec<std::path::PathBuf>, String>
         summary.data.join("`, `"),
         summary.last_finished,
     );
+    if let Some(cleaning) = &summary.cleaning {
+        write_cleaning(&mut out, cleaning);
+    }
+    write_datasets(&mut out, summary);
     write_split(&mut out, summary);
     write_models(&mut out, summary);
     let seeds = summary.cells.iter().map(|c| c.accuracy.n).max().unwrap_or(0);
@@ -85,11 +92,71 @@ fn write_models(out: &mut String, summary: &Summary) {
     out.push('\n');
 }
 
+/// Study 2's cleaning: rows dropped per rule, in the order the rules apply.
+fn write_cleaning(out: &mut String, c: &CleaningCounts) {
+    let _ = writeln!(out, "## Data cleaning (study 2's rules)\n");
+    let _ = writeln!(out, "| rule (first failed) | rows dropped |");
+    let _ = writeln!(out, "|---|---:|");
+    let rules = [
+        ("missing vendor", c.missing_vendor),
+        ("missing amount", c.missing_amount),
+        ("missing company code", c.missing_company_code),
+        ("missing due date", c.missing_due_date),
+        ("missing posting date", c.missing_posting_date),
+        ("negative amount (credit note)", c.negative_amount),
+        ("due date before posting date", c.due_before_posting),
+        ("no process log", c.no_process_log),
+    ];
+    for (rule, dropped) in rules {
+        let _ = writeln!(out, "| {rule} | {dropped} |");
+    }
+    let _ = writeln!(out, "| **all rules** | **{}** |\n", c.dropped());
+    let _ = writeln!(out, "{} raw rows, {} kept.\n", c.raw, c.kept);
+}
+
+/// The header of the rows' column: windows or feature variants.
+fn row_header(summary: &Summary) -> &'static str {
+    if summary.rows_are_windows() { "window (months)" } else { "features" }
+}
+
+/// Each dataset's feature count: the width of what the models see.
+fn write_datasets(out: &mut String, summary: &Summary) {
+    let _ = writeln!(out, "## Feature sets\n");
+    let _ = writeln!(out, "| {} | feature columns | rows |", row_header(summary));
+    let _ = writeln!(out, "|---|---:|---:|");
+    for dataset in &summary.datasets {
+        let rows: usize = dataset.split.iter().map(|s| s.rows).sum();
+        let _ = writeln!(out, "| {} | {} | {rows} |", dataset.row.label(), dataset.features);
+    }
+    out.push('\n');
+}
+
+/// The split table; when the datasets' splits differ (the payables moments
+/// date and select rows differently), one table per distinct split, headed by
+/// the datasets that share it.
 fn write_split(out: &mut String, summary: &Summary) {
     let _ = writeln!(out, "## Time split\n");
+    let mut groups: Vec<(Vec<String>, &[SplitSummary])> = Vec::new();
+    for dataset in &summary.datasets {
+        match groups.iter_mut().find(|(_, split)| *split == dataset.split.as_slice()) {
+            Some((labels, _)) => labels.push(dataset.row.label()),
+            None => groups.push((vec![dataset.row.label()], &dataset.split)),
+        }
+    }
+    if groups.len() <= 1 {
+        write_split_table(out, &summary.split);
+        return;
+    }
+    for (labels, split) in groups {
+        let _ = writeln!(out, "`{}`:\n", labels.join("`, `"));
+        write_split_table(out, split);
+    }
+}
+
+fn write_split_table(out: &mut String, split: &[SplitSummary]) {
     let _ = writeln!(out, "| part | invoices | late share | majority baseline | first date | last date |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
-    for s in &summary.split {
+    for s in split {
         let date = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "—".into(), |d| d.to_string());
         let _ = writeln!(
             out,
@@ -106,18 +173,19 @@ fn write_split(out: &mut String, summary: &Summary) {
 }
 
 fn write_metric_table(out: &mut String, summary: &Summary, table: &MetricTable) {
-    let test = summary.split.iter().find(|s| s.split == overdue_features::Split::Test);
     let _ = writeln!(out, "## {}\n", table.title);
-    let _ = write!(out, "| window (months) | {} |", table.baseline_name);
+    let _ = write!(out, "| {} | {} |", row_header(summary), table.baseline_name);
     for model in &summary.models {
         let _ = write!(out, " {} |", model.label);
     }
     let _ = writeln!(out, "\n|---:|---:|{}", "---:|".repeat(summary.models.len()));
-    for &w in &summary.windows {
+    for row in &summary.rows {
+        // Each row's own test part: the payables moments may select different rows.
+        let test = summary.dataset(row).and_then(|d| d.split.iter().find(|s| s.split == overdue_features::Split::Test));
         let baseline = test.map_or_else(|| "—".into(), |s| format!("{:.4}", (table.baseline)(s)));
-        let _ = write!(out, "| {w} | {baseline} |");
+        let _ = write!(out, "| {} | {baseline} |", row.label());
         for m in 0..summary.models.len() {
-            let value = summary.cell(w, m).and_then(table.value);
+            let value = summary.cell(row, m).and_then(table.value);
             let _ = write!(out, " {} |", format_estimate(value));
         }
         out.push('\n');
@@ -126,7 +194,8 @@ fn write_metric_table(out: &mut String, summary: &Summary, table: &MetricTable) 
 }
 
 fn write_cost(out: &mut String, summary: &Summary) {
-    let _ = writeln!(out, "## Cost (medians over windows and seeds)\n");
+    let over = if summary.rows_are_windows() { "windows" } else { "feature variants" };
+    let _ = writeln!(out, "## Cost (medians over {over} and seeds)\n");
     let _ = writeln!(out, "| model | fit seconds | training rows/s | prediction rows/s |");
     let _ = writeln!(out, "|---|---:|---:|---:|");
     for cost in model_costs(summary) {

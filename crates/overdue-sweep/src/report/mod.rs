@@ -11,7 +11,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub(crate) use summary::median;
-pub use summary::{CellSummary, Estimate, ModelColumn, ModelImportance, Summary, model_columns, summarize};
+pub use summary::{
+    CellSummary, DatasetSummary, Estimate, FeatureRow, ModelColumn, ModelImportance, Summary, model_columns, summarize,
+};
 
 use crate::{RunRecord, RunStore, SweepError};
 
@@ -55,7 +57,8 @@ pub fn write_report(output: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>
 }
 
 /// `overdue report DIR`: `runs.jsonl` and the report of every record stored
-/// under `output`, ordered by window, family, hyperparameters and seed.
+/// under `output`, ordered by window or feature variant, family,
+/// hyperparameters and seed.
 pub fn report_folder(output: &Path) -> Result<Vec<PathBuf>, SweepError> {
     let mut records = RunStore::open_existing(output)?.records()?;
     if records.is_empty() {
@@ -63,7 +66,7 @@ pub fn report_folder(output: &Path) -> Result<Vec<PathBuf>, SweepError> {
     }
     records.sort_by(|a, b| {
         let key = |r: &RunRecord| {
-            (r.cell.window_months, r.cell.family.clone(), r.cell.hyperparameters.to_string(), r.cell.seed)
+            (FeatureRow::of(&r.cell), r.cell.family.clone(), r.cell.hyperparameters.to_string(), r.cell.seed)
         };
         key(a).cmp(&key(b))
     });
@@ -72,7 +75,7 @@ pub fn report_folder(output: &Path) -> Result<Vec<PathBuf>, SweepError> {
 }
 
 /// For each model column, the test PR curve of its run with the highest test
-/// average precision, labelled with that run's window and AP.
+/// average precision, labelled with that run's window (or feature variant) and AP.
 fn best_curves(summary: &Summary, records: &[RunRecord]) -> Vec<(String, crate::CurvePoints)> {
     summary
         .models
@@ -89,7 +92,7 @@ fn best_curves(summary: &Summary, records: &[RunRecord]) -> Vec<(String, crate::
                 })
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(r, ap, curve)| {
-                    (format!("{} (w={}, AP {ap:.3})", model.label, r.cell.window_months), curve.clone())
+                    (format!("{} ({}, AP {ap:.3})", model.label, r.cell.feature_label()), curve.clone())
                 })
         })
         .collect()

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use overdue_features::{Split, SplitSummary};
 
-use super::summary::{CellSummary, Estimate, Summary, model_costs};
+use super::summary::{CellSummary, Estimate, FeatureRow, Summary, model_costs};
 use crate::CurvePoints;
 
 const SIZE: (u32, u32) = (900, 560);
@@ -124,12 +124,13 @@ fn metric_by_window(
     metric: fn(&CellSummary) -> Option<Estimate>,
     baseline: Option<(&str, f64)>,
 ) -> Option<LineChart> {
+    // Only history windows have an axis: feature variants are no quantity.
+    let windows: Vec<&FeatureRow> = summary.rows.iter().filter(|r| r.variant.is_none()).collect();
     let mut lines = Vec::new();
     for (m, model) in summary.models.iter().enumerate() {
-        let points: Vec<(f64, f64)> = summary
-            .windows
+        let points: Vec<(f64, f64)> = windows
             .iter()
-            .filter_map(|&w| summary.cell(w, m).and_then(metric).map(|e| (f64::from(w), e.mean)))
+            .filter_map(|&row| summary.cell(row, m).and_then(metric).map(|e| (f64::from(row.window_months), e.mean)))
             .collect();
         if !points.is_empty() {
             lines.push(Line { label: model.label.clone(), points, dashed: false });
@@ -138,7 +139,7 @@ fn metric_by_window(
     if lines.is_empty() {
         return None;
     }
-    let (first, last) = (*summary.windows.first()?, *summary.windows.last()?);
+    let (first, last) = (windows.first()?.window_months, windows.last()?.window_months);
     if let Some((name, value)) = baseline {
         let points = vec![(f64::from(first) - 0.5, value), (f64::from(last) + 0.5, value)];
         lines.push(Line { label: name.to_string(), points, dashed: true });

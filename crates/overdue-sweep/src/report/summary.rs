@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
+use overdue_data::CleaningCounts;
 use overdue_features::SplitSummary;
 
-use crate::{RunOutcome, RunRecord};
+use crate::{RunCell, RunOutcome, RunRecord};
 
 /// A metric over the seeds of one cell: mean and 95% confidence half-width.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,11 +55,45 @@ pub struct ModelColumn {
     pub hyperparameters: serde_json::Value,
 }
 
-/// The finished runs of one window x model cell.
+/// A row of the results tables: one dataset of the sweep, a history window
+/// (receivables) or a feature variant (payables). Rows order by window, then
+/// by variant name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeatureRow {
+    /// History window in months (0 for feature sets without windows).
+    pub window_months: u32,
+    /// The feature variant of sets without windows (`before_due_3/historical`).
+    pub variant: Option<String>,
+}
+
+impl FeatureRow {
+    /// The row of a run.
+    pub fn of(cell: &RunCell) -> Self {
+        Self { window_months: cell.window_months, variant: cell.variant.clone() }
+    }
+
+    /// The row's label in tables: the window in months, or the variant's name.
+    pub fn label(&self) -> String {
+        self.variant.clone().unwrap_or_else(|| self.window_months.to_string())
+    }
+}
+
+/// One row's dataset, as its first record describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetSummary {
+    /// The row.
+    pub row: FeatureRow,
+    /// Number of feature columns.
+    pub features: usize,
+    /// Its time split.
+    pub split: Vec<SplitSummary>,
+}
+
+/// The finished runs of one row x model cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellSummary {
-    /// History window in months.
-    pub window_months: u32,
+    /// The row: window or feature variant.
+    pub row: FeatureRow,
     /// Index into [`Summary::models`].
     pub model: usize,
     /// Test accuracy at 0.5.
@@ -92,13 +127,18 @@ pub struct Summary {
     pub last_finished: String,
     /// Number of records.
     pub runs: usize,
-    /// The split of the first record (every window has the same rows).
+    /// The split of the first record (every window has the same rows; the
+    /// payables moments may not: see [`Summary::datasets`]).
     pub split: Vec<SplitSummary>,
-    /// Windows, ascending.
-    pub windows: Vec<u32>,
+    /// Study 2's cleaning counts of the first record that has them (payables data).
+    pub cleaning: Option<CleaningCounts>,
+    /// Rows of the tables (windows or feature variants), in order.
+    pub rows: Vec<FeatureRow>,
+    /// One per row: its feature count and split.
+    pub datasets: Vec<DatasetSummary>,
     /// Model columns, in order of first appearance.
     pub models: Vec<ModelColumn>,
-    /// One entry per window x model with at least one finished run.
+    /// One entry per row x model with at least one finished run.
     pub cells: Vec<CellSummary>,
     /// Failed runs: (run id, description, reason).
     pub failures: Vec<(String, String, String)>,
@@ -123,9 +163,19 @@ pub struct ModelImportance {
 }
 
 impl Summary {
-    /// The cell of a window and model, if any run of it finished.
-    pub fn cell(&self, window_months: u32, model: usize) -> Option<&CellSummary> {
-        self.cells.iter().find(|c| c.window_months == window_months && c.model == model)
+    /// The cell of a row and model, if any run of it finished.
+    pub fn cell(&self, row: &FeatureRow, model: usize) -> Option<&CellSummary> {
+        self.cells.iter().find(|c| c.row == *row && c.model == model)
+    }
+
+    /// The dataset of a row.
+    pub fn dataset(&self, row: &FeatureRow) -> Option<&DatasetSummary> {
+        self.datasets.iter().find(|d| d.row == *row)
+    }
+
+    /// Whether every row is a history window (receivables).
+    pub fn rows_are_windows(&self) -> bool {
+        self.rows.iter().all(|r| r.variant.is_none())
     }
 }
 
@@ -237,15 +287,23 @@ fn model_importance(label: &str, runs: &[&crate::RunResults]) -> Option<ModelImp
 /// Summarises `records` (any order).
 pub fn summarize(records: &[RunRecord]) -> Summary {
     let models = model_columns(records);
-    let windows: Vec<u32> = records.iter().map(|r| r.cell.window_months).collect::<BTreeSet<_>>().into_iter().collect();
+    let rows: Vec<FeatureRow> =
+        records.iter().map(|r| FeatureRow::of(&r.cell)).collect::<BTreeSet<_>>().into_iter().collect();
+    let datasets = rows
+        .iter()
+        .filter_map(|row| {
+            let first = records.iter().find(|r| FeatureRow::of(&r.cell) == *row)?;
+            Some(DatasetSummary { row: row.clone(), features: first.features, split: first.splits.clone() })
+        })
+        .collect();
 
     let mut cells = Vec::new();
-    for &window in &windows {
+    for row in &rows {
         for (m, model) in models.iter().enumerate() {
             let runs: Vec<&RunRecord> = records
                 .iter()
                 .filter(|r| {
-                    r.cell.window_months == window
+                    FeatureRow::of(&r.cell) == *row
                         && r.cell.family == model.family
                         && r.cell.hyperparameters == model.hyperparameters
                 })
@@ -265,7 +323,7 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
             };
             let Some(accuracy) = Estimate::of(&values(|r| Some(r.test.accuracy))) else { continue };
             cells.push(CellSummary {
-                window_months: window,
+                row: row.clone(),
                 model: m,
                 accuracy,
                 auprc: Estimate::of(&values(|r| r.test.average_precision)),
@@ -295,7 +353,7 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         .filter_map(|r| match &r.outcome {
             RunOutcome::Failed { reason } => Some((
                 r.run_id.clone(),
-                format!("{} w={} seed={}", r.cell.family, r.cell.window_months, r.cell.seed),
+                format!("{} {} seed={}", r.cell.family, r.cell.feature_label(), r.cell.seed),
                 reason.clone(),
             )),
             RunOutcome::Finished(_) => None,
@@ -316,7 +374,9 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         last_finished: records.iter().map(|r| r.finished_at.clone()).max().unwrap_or_default(),
         runs: records.len(),
         split: records.first().map(|r| r.splits.clone()).unwrap_or_default(),
-        windows,
+        cleaning: records.iter().find_map(|r| r.cleaning),
+        rows,
+        datasets,
         models,
         cells,
         failures,
