@@ -116,7 +116,7 @@ fn gradient_boosted_trees(c: &mut Criterion) {
 
 /// Random forest with its defaults (scikit-learn's: 100 fully grown trees,
 /// sqrt of the features per node, bootstrap; 255 bins), and `_depth12` the
-/// same with `max_depth = 12` (trees of about 2,000 nodes instead of 47,000,
+/// same with `max_depth = 12` (trees of about 4,000 nodes instead of 47,000,
 /// for prediction speed on bounded trees); compare with
 /// `python3 scripts/bench_reference_trees.py DIR --only random_forest,random_forest_depth12`
 /// (scikit-learn with `n_jobs=2`).

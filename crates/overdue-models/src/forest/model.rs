@@ -8,8 +8,13 @@ use crate::tree::{FeatureImportance, FlatTree, PackedForest, check_tree_features
 use crate::{FittedClassifier, ModelError};
 
 /// Rows per parallel work item when predicting: every tree is applied to a
-/// block of rows before the next.
-const PREDICT_CHUNK_ROWS: usize = 512;
+/// block of rows before the next, and the blocks are as large as the threads
+/// allow within these bounds. A fully grown tree does not fit in cache, so the
+/// more rows walk it while it is loaded the better (measured on the study
+/// matrix, 100 trees of 47,000 nodes: 512 rows per block predict 2.5 times
+/// slower than 16,384). Each row's sum is taken in tree order whatever the
+/// blocks, so they do not change the result.
+const PREDICT_CHUNK_ROWS: std::ops::RangeInclusive<usize> = 512..=16384;
 
 /// A fitted random forest: its trees (leaf values are weighted late shares),
 /// what the fit measured, and the trees packed for prediction.
@@ -76,9 +81,13 @@ impl FittedClassifier for RandomForestModel {
             return Ok(Vec::new());
         }
         let mut scores = vec![0.0; features.n_rows()];
+        let chunk = features
+            .n_rows()
+            .div_ceil(rayon::current_num_threads())
+            .clamp(*PREDICT_CHUNK_ROWS.start(), *PREDICT_CHUNK_ROWS.end());
         scores
-            .par_chunks_mut(PREDICT_CHUNK_ROWS)
-            .zip(features.as_slice().par_chunks(PREDICT_CHUNK_ROWS * n_cols))
+            .par_chunks_mut(chunk)
+            .zip(features.as_slice().par_chunks(chunk * n_cols))
             .for_each(|(scores, rows)| self.packed.add_scores(rows, n_cols, scores));
         let n_trees = self.trees.len() as f64;
         // Leaf values are shares, so the mean is one up to rounding.
