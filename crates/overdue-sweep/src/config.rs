@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use overdue_data::ReceivablesWorld;
+use overdue_data::{ExportSource, ReceivablesWorld};
 use overdue_features::{HistoryWindow, SplitSpec};
 use overdue_models::{
     AdaBoost, BalancedBagging, Classifier, Csfsol, DecisionTree, GaussianNaiveBayes, GradientBoostedTrees,
@@ -66,6 +66,9 @@ fn default_seeds() -> Vec<u64> {
 pub enum DataConfig {
     /// A generated accounts-receivable world (study 1's shape).
     Receivables(ReceivablesWorld),
+    /// A user's invoice export (CSV or Parquet) read through a column mapping;
+    /// a relative `path` is taken from the config file's folder.
+    File(Box<ExportSource>),
 }
 
 /// The feature set and its history windows.
@@ -219,6 +222,7 @@ impl SweepConfig {
         self.split.validate().map_err(|e| ("split", e.to_string()))?;
         match &self.data {
             DataConfig::Receivables(world) => world.validate().map_err(|e| ("data", e.to_string())),
+            DataConfig::File(source) => crate::data_source::validate_file(source),
         }
     }
 }
@@ -367,7 +371,7 @@ mod tests {
         assert_eq!(config.seeds, vec![0]);
         assert_eq!(config.split, SplitSpec::default());
         assert_eq!(config.features.windows.iter().map(|w| w.months).collect::<Vec<_>>(), vec![3, 6]);
-        let DataConfig::Receivables(world) = &config.data;
+        let DataConfig::Receivables(world) = &config.data else { panic!("{:?}", config.data) };
         assert_eq!(world.invoices, 100);
         assert_eq!(world.customers, ReceivablesWorld::default().customers);
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use overdue_features::ReceivablesFeatures;
 use serde::Serialize;
 
-use crate::cell::fingerprint;
+use crate::data_source::data_fingerprint;
 use crate::{RunCell, SweepConfig, SweepError};
 
 /// Name of the study-1 feature set in run cells.
@@ -70,7 +70,7 @@ impl fmt::Display for Shard {
 /// restricted to `shard` when one is given.
 pub fn plan_sweep(config: &SweepConfig, shard: Option<Shard>) -> Result<Vec<PlannedRun>, SweepError> {
     let features = ReceivablesFeatures::new(&config.features.windows)?;
-    let data = fingerprint(&config.data);
+    let data = data_fingerprint(config)?;
     let split = serde_json::to_value(&config.split).expect("split specs serialise");
     let mut plan = Vec::new();
     for (window, history) in features.windows().iter().enumerate() {

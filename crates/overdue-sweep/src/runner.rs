@@ -4,7 +4,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use overdue_data::InvoiceTable;
 use overdue_features::{Dataset, ReceivablesFeatures, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::FitOptions;
@@ -13,9 +12,7 @@ use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
 use crate::record::CurvePoints;
-use crate::{
-    DataConfig, Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError,
-};
+use crate::{Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError};
 
 /// How a sweep runs.
 #[derive(Debug, Clone, Default)]
@@ -173,8 +170,9 @@ fn build_datasets(
     on_event: &mut (dyn FnMut(SweepEvent) + Send),
 ) -> Result<Vec<(Dataset, f64)>, SweepError> {
     let started = Instant::now();
-    let table = load_data(&config.data)?;
-    on_event(SweepEvent::Stage(format!("data: {} invoices in {:.2}s", table.len(), started.elapsed().as_secs_f64())));
+    let (table, origin) = crate::data_source::load_table(config)?;
+    let seconds = started.elapsed().as_secs_f64();
+    on_event(SweepEvent::Stage(format!("data: {} invoices in {seconds:.2}s ({origin})", table.len())));
 
     let started = Instant::now();
     let datasets = ReceivablesFeatures::new(&config.features.windows)?.build(&table, &config.split)?;
@@ -187,12 +185,6 @@ fn build_datasets(
         first.n_features()
     )));
     Ok(datasets.into_iter().map(|(_, dataset)| (dataset, seconds)).collect())
-}
-
-fn load_data(data: &DataConfig) -> Result<InvoiceTable, SweepError> {
-    match data {
-        DataConfig::Receivables(world) => Ok(world.generate()?),
-    }
 }
 
 /// Fits and evaluates one cell. Every failure, a panic inside a model included,
