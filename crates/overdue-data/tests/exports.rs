@@ -158,6 +158,23 @@ fn each_kind_of_bad_row_is_named_with_its_row_column_and_value() {
 }
 
 #[test]
+fn blank_lines_are_skipped_and_still_counted_in_row_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blank.csv");
+    let header = "invoice_id,customer_id,invoice_date,due_date,settled_date,amount";
+    std::fs::write(&path, format!("{header}\n1,10,2018-01-02,2018-02-01,,1\n\n2,11,2018-01-03,2018-02-02,,2\n\n\n"))
+        .unwrap();
+    let loaded = load(&ExportSource::new(&path)).unwrap();
+    assert_eq!((loaded.report.rows_read, loaded.report.blank_rows, loaded.report.rows_kept), (2, 3, 2));
+    assert!(loaded.report.to_string().contains("(3 blank lines skipped)"), "{}", loaded.report);
+
+    std::fs::write(&path, format!("{header}\n1,10,2018-01-02,2018-02-01,,1\n\n2,11,2018-01-03,2018-02-02,,x\n"))
+        .unwrap();
+    let error = load(&ExportSource::new(&path)).unwrap_err().to_string();
+    assert!(error.contains("data row 3, column `amount`"), "the blank line counts, as in an editor: {error}");
+}
+
+#[test]
 fn a_given_snapshot_date_rejects_anything_dated_after_it() {
     let error = reject_error("2,11,2018-03-05,2018-04-04,,1", |s| s.snapshot_date = Some(date("2018-03-01")));
     assert!(error.contains("data row 2, column `invoice_date`: dated after the snapshot"), "{error}");

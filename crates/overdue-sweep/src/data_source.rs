@@ -72,7 +72,8 @@ mod tests {
 
     #[test]
     fn a_load_line_names_the_file_and_each_drop_reason() {
-        let mut report = LoadReport { path: "x.csv".into(), rows_read: 10, rows_kept: 10, dropped: Vec::new() };
+        let mut report =
+            LoadReport { path: "x.csv".into(), rows_read: 10, blank_rows: 0, rows_kept: 10, dropped: Vec::new() };
         assert_eq!(describe_load(&report), "x.csv");
         report.rows_kept = 7;
         report.dropped = vec![DirtyCount {

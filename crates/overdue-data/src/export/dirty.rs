@@ -81,8 +81,10 @@ pub struct DirtyCount {
 pub struct LoadReport {
     /// The file read.
     pub path: PathBuf,
-    /// Data rows in the file (header not counted).
+    /// Data rows in the file (header and blank lines not counted).
     pub rows_read: usize,
+    /// Blank lines (every mapped cell empty), skipped.
+    pub blank_rows: usize,
     /// Rows in the loaded table.
     pub rows_kept: usize,
     /// Rows left out, per reason and column, in reason order.
@@ -98,7 +100,7 @@ impl LoadReport {
 
 impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
             "{}: {} rows read, {} kept, {} dropped",
             self.path.display(),
@@ -106,6 +108,10 @@ impl fmt::Display for LoadReport {
             self.rows_kept,
             self.rows_dropped()
         )?;
+        match self.blank_rows {
+            0 => writeln!(f)?,
+            blank => writeln!(f, " ({blank} blank lines skipped)")?,
+        }
         for count in &self.dropped {
             writeln!(
                 f,
@@ -133,13 +139,21 @@ pub(crate) struct DirtyRows<'a> {
     path: &'a Path,
     policy: DirtyRowPolicy,
     bad: Vec<bool>,
+    blank: usize,
     first: Option<Fault>,
     counts: BTreeMap<(DirtyReason, String), (usize, Fault)>,
 }
 
 impl<'a> DirtyRows<'a> {
     pub(crate) fn new(path: &'a Path, policy: DirtyRowPolicy, rows: usize) -> Self {
-        Self { path, policy, bad: vec![false; rows], first: None, counts: BTreeMap::new() }
+        Self { path, policy, bad: vec![false; rows], blank: 0, first: None, counts: BTreeMap::new() }
+    }
+
+    /// Leaves out a blank line: not a fault, not a row.
+    pub(crate) fn skip_blank(&mut self, row: usize) {
+        if !std::mem::replace(&mut self.bad[row], true) {
+            self.blank += 1;
+        }
     }
 
     /// Whether a row already has a fault.
@@ -208,7 +222,8 @@ impl<'a> DirtyRows<'a> {
                 first_detail: example.detail,
             })
             .collect();
-        LoadReport { path: self.path.to_path_buf(), rows_read: self.bad.len(), rows_kept, dropped }
+        let rows_read = self.bad.len() - self.blank;
+        LoadReport { path: self.path.to_path_buf(), rows_read, blank_rows: self.blank, rows_kept, dropped }
     }
 }
 
@@ -219,7 +234,9 @@ mod tests {
     #[test]
     fn each_row_counts_once_under_its_first_fault_and_reject_names_the_earliest_row() {
         let path = Path::new("x.csv");
-        let mut dirty = DirtyRows::new(path, DirtyRowPolicy::Reject, 5);
+        let mut dirty = DirtyRows::new(path, DirtyRowPolicy::Reject, 6);
+        dirty.skip_blank(5);
+        dirty.flag(5, DirtyReason::MissingValue, "a", || unreachable!("a blank line is no row"));
         dirty.flag(3, DirtyReason::MissingValue, "a", || "empty".into());
         dirty.flag(1, DirtyReason::UnparsableDate, "b", || "`x`".into());
         dirty.flag(3, DirtyReason::UnparsableDate, "b", || unreachable!("row 3 already has a fault"));
@@ -228,7 +245,7 @@ mod tests {
         assert_eq!(error, "x.csv: data row 2, column `b`: unparsable date: `x`");
         assert_eq!(dirty.kept().collect::<Vec<_>>(), [0, 2]);
         let report = dirty.into_report(2);
-        assert_eq!(report.rows_dropped(), 3);
+        assert_eq!((report.rows_read, report.blank_rows, report.rows_dropped()), (5, 1, 3));
         let counts: Vec<_> =
             report.dropped.iter().map(|c| (c.reason, c.column.as_str(), c.rows, c.first_row)).collect();
         assert_eq!(counts, [(DirtyReason::MissingValue, "a", 1, 4), (DirtyReason::UnparsableDate, "b", 2, 2)]);

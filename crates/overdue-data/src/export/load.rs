@@ -115,6 +115,9 @@ impl<'a> Rows<'a> {
             source.date_formats().map_err(|reason| DataError::InvalidSetting { key: "date_format", reason })?;
         let numbers = source.number_format();
         let mut dirty = DirtyRows::new(path, source.dirty_rows, n);
+        for row in blank_rows(columns, &map.mapped()) {
+            dirty.skip_blank(row);
+        }
 
         let (invoice_ids, invoice_names) = ids(columns.named(&map.invoice_id), u64::MAX, &mut dirty);
         let (customers, customer_names) = ids(columns.named(&map.customer), u64::from(u32::MAX), &mut dirty);
@@ -256,6 +259,20 @@ impl<'a> Rows<'a> {
         let report = self.dirty.into_report(kept.len());
         Ok(LoadedExport { table, report, names: self.names, extras })
     }
+}
+
+/// Rows whose every mapped cell is empty: blank lines, which CSV readers turn
+/// into rows of empty cells.
+fn blank_rows(columns: &Columns, mapped: &[(&'static str, &str)]) -> Vec<usize> {
+    let mut blank = vec![true; columns.height()];
+    for (_, name) in mapped {
+        for (row, cell) in columns.named(name).0.cells().enumerate() {
+            if cell.trimmed() != Cell::Null {
+                blank[row] = false;
+            }
+        }
+    }
+    blank.iter().enumerate().filter(|(_, blank)| **blank).map(|(row, _)| row).collect()
 }
 
 /// Identifier codes: the values themselves when every cell is a plain integer
