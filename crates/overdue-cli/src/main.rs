@@ -1,9 +1,11 @@
 //! # overdue
 //!
 //! The command-line front end: argument parsing and progress display, nothing
-//! else. Every command is a thin call into `overdue-sweep`; errors are printed
-//! with their full chain and the process exits non-zero.
+//! else. Every command is a thin call into `overdue-sweep` or `overdue-data`;
+//! errors are printed with their full chain and the process exits non-zero.
 
+mod generate;
+mod inspect;
 mod progress;
 
 use std::path::PathBuf;
@@ -78,6 +80,16 @@ enum Command {
         #[arg(long, default_value_t = CompareOptions::default().min_gated_seconds, value_name = "SECONDS")]
         min_gated_seconds: f64,
     },
+    /// Generate a synthetic world and write it as an export (CSV or Parquet, by
+    /// the output's extension).
+    Generate {
+        #[command(subcommand)]
+        world: generate::World,
+    },
+    /// Load an export (CSV or Parquet) through a column mapping and print what
+    /// it holds: rows read, kept and dropped per reason, customers, date range,
+    /// open invoices and the late share (paid more than 5 days after due).
+    Inspect(inspect::InspectArgs),
     /// Combine the output folders of shards into one, then write its report.
     Merge {
         /// The folder to merge into (created if needed).
@@ -139,6 +151,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare { baseline, current, metric_tolerance, max_slowdown, min_gated_seconds } => {
             let options = CompareOptions { metric_tolerance, max_slowdown, min_gated_seconds };
             Ok(run_compare(&baseline, &current, &options))
+        }
+        Command::Generate { world } => {
+            generate::run(world)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inspect(args) => {
+            inspect::run(args)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Merge { output, shards } => {
             let sources: Vec<&std::path::Path> = shards.iter().map(|p| p.as_path()).collect();

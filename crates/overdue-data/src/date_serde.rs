@@ -36,3 +36,8 @@ impl<'de> Visitor<'de> for DateVisitor {
         self.visit_str(&text)
     }
 }
+
+/// Deserialises an optional date (a missing key is `None` with `#[serde(default)]`).
+pub fn deserialize_option<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+    deserialize(deserializer).map(Some)
+}

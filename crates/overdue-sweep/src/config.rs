@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use overdue_data::{DataError, PayablesWorld, ReceivablesWorld};
+use overdue_data::{DataError, ExportSource, PayablesWorld, ReceivablesWorld};
 use overdue_features::SplitSpec;
 use overdue_models::{
     AdaBoost, BalancedBagging, Classifier, Csfsol, DecisionTree, GaussianNaiveBayes, GradientBoostedTrees,
@@ -73,32 +73,39 @@ pub enum DataConfig {
     /// A generated accounts-payable world (study 2's shape), cleaned by study
     /// 2's rules before the features are built.
     Payables(PayablesWorld),
+    /// A user's accounts-receivable export (CSV or Parquet) read through a
+    /// column mapping; a relative `path` is taken from the config file's folder.
+    File(Box<ExportSource>),
 }
 
 impl DataConfig {
     /// The `kind` names a config may use.
-    pub const KINDS: &[&str] = &["receivables", "payables"];
+    pub const KINDS: &[&str] = &["receivables", "payables", "file"];
 
     /// The `kind` of this source.
     pub fn kind(&self) -> &'static str {
         match self {
             DataConfig::Receivables(_) => "receivables",
             DataConfig::Payables(_) => "payables",
+            DataConfig::File(_) => "file",
         }
     }
 
-    /// Checks the world's parameters.
+    /// Checks the world's parameters, or the export's settings (the file
+    /// itself is read only when the sweep runs).
     pub fn validate(&self) -> Result<(), DataError> {
         match self {
             DataConfig::Receivables(world) => world.validate(),
             DataConfig::Payables(world) => world.validate(),
+            DataConfig::File(source) => source.validate(),
         }
     }
 
-    /// The study's split for this kind of data: 70/15/15 (receivables) or 60/20/20 (payables).
+    /// The study's split for this kind of data: 70/15/15 (receivables, an
+    /// export) or 60/20/20 (payables).
     pub fn default_split(&self) -> SplitSpec {
         match self {
-            DataConfig::Receivables(_) => SplitSpec::default(),
+            DataConfig::Receivables(_) | DataConfig::File(_) => SplitSpec::default(),
             DataConfig::Payables(_) => SplitSpec::payables_default(),
         }
     }
@@ -116,6 +123,7 @@ impl DataConfig {
         let parsed = match kind.as_str() {
             "receivables" => parse_params(params).map(DataConfig::Receivables),
             "payables" => parse_params(params).map(DataConfig::Payables),
+            "file" => parse_params(params).map(|source| DataConfig::File(Box::new(source))),
             _ => {
                 let expected: Vec<String> = Self::KINDS.iter().map(|k| format!("`{k}`")).collect();
                 let message = format!("unknown variant `{kind}`, expected one of {}", expected.join(", "));

@@ -131,16 +131,18 @@ impl FeatureTable {
     pub(crate) fn resolve(self, data: &DataConfig) -> Result<FeatureConfig, (String, String)> {
         let err = |key: &str, message: String| Err((format!("features.{key}"), message));
         let fits_data = match data {
-            DataConfig::Receivables(_) => FeatureSetName::ReceivablesHistory,
+            DataConfig::Receivables(_) | DataConfig::File(_) => FeatureSetName::ReceivablesHistory,
             DataConfig::Payables(_) => FeatureSetName::Payables,
         };
         let set = self.set.unwrap_or(fits_data);
         if set != fits_data {
-            let (name, kind) = match set {
-                FeatureSetName::ReceivablesHistory => ("receivables_history", "receivables"),
-                FeatureSetName::Payables => ("payables", "payables"),
+            let (name, kinds) = match set {
+                FeatureSetName::ReceivablesHistory => {
+                    ("receivables_history", "`[data] kind = \"receivables\"` or `\"file\"`")
+                }
+                FeatureSetName::Payables => ("payables", "`[data] kind = \"payables\"`"),
             };
-            return err("set", format!("`{name}` needs `[data] kind = \"{kind}\"`, not `{}`", data.kind()));
+            return err("set", format!("`{name}` needs {kinds}, not `{}`", data.kind()));
         }
         match set {
             FeatureSetName::ReceivablesHistory => {

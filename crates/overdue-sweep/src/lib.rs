@@ -21,6 +21,7 @@
 mod cell;
 mod compare;
 mod config;
+mod data_source;
 mod environment;
 mod error;
 mod fault;
@@ -35,6 +36,7 @@ mod store;
 pub use cell::{RunCell, fingerprint};
 pub use compare::{CompareOptions, Comparison, MetricChange, TimingChange, Verdict, compare, load_records};
 pub use config::{DataConfig, ModelSpec, SweepConfig};
+pub use data_source::config_dir;
 pub use environment::Environment;
 pub use error::SweepError;
 pub use fault::{FAULT_VARIABLE, InjectedFault};

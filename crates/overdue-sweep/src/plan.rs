@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::cell::fingerprint;
+use crate::data_source::data_fingerprint;
 use crate::{RunCell, SweepConfig, SweepError};
 
 /// One run of the grid, with its identity.
@@ -65,7 +65,7 @@ impl fmt::Display for Shard {
 /// The grid of `config` in a stable order (feature variant, then model, then
 /// seed), restricted to `shard` when one is given.
 pub fn plan_sweep(config: &SweepConfig, shard: Option<Shard>) -> Result<Vec<PlannedRun>, SweepError> {
-    let data = fingerprint(&config.data);
+    let data = data_fingerprint(config)?;
     let split = serde_json::to_value(&config.split).expect("split specs serialise");
     let mut plan = Vec::new();
     for (variant, features) in config.features.variants().iter().enumerate() {

@@ -4,18 +4,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use overdue_data::{CleaningCounts, InvoiceTable, PayablesTable};
+use overdue_data::CleaningCounts;
 use overdue_features::{Dataset, ReceivablesFeatures, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::FitOptions;
 
+use crate::data_source::{LoadedData, load_data};
 use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
 use crate::record::{CurvePoints, FeatureImportance};
 use crate::{
-    DataConfig, Environment, FeatureVariant, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore,
-    SweepConfig, SweepError,
+    Environment, FeatureVariant, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig,
+    SweepError,
 };
 
 /// How a sweep runs.
@@ -169,12 +170,6 @@ fn describe(run: &PlannedRun, outcome: &RunOutcome) -> String {
     }
 }
 
-/// The invoices of a sweep, loaded once.
-enum LoadedData {
-    Receivables(InvoiceTable),
-    Payables { table: Box<PayablesTable>, cleaning: CleaningCounts },
-}
-
 /// The datasets of a sweep's feature variants, each built when a run first
 /// needs it, with the seconds its features took.
 ///
@@ -192,18 +187,12 @@ struct Datasets<'a> {
 impl<'a> Datasets<'a> {
     fn load(config: &'a SweepConfig, on_event: &mut (dyn FnMut(SweepEvent) + Send)) -> Result<Self, SweepError> {
         let started = Instant::now();
-        let data = match &config.data {
-            DataConfig::Receivables(world) => LoadedData::Receivables(world.generate()?),
-            DataConfig::Payables(world) => {
-                let (table, cleaning) = world.generate_clean()?;
-                LoadedData::Payables { table: Box::new(table), cleaning }
-            }
-        };
+        let (data, origin) = load_data(config)?;
         let seconds = started.elapsed().as_secs_f64();
         let stage = match &data {
-            LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s", table.len()),
+            LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s ({origin})", table.len()),
             LoadedData::Payables { table, cleaning } => format!(
-                "data: {} invoices and {} process events in {seconds:.2}s; cleaning kept {} of {} raw rows",
+                "data: {} invoices and {} process events in {seconds:.2}s ({origin}); cleaning kept {} of {} raw rows",
                 table.len(),
                 table.events().len(),
                 cleaning.kept,
