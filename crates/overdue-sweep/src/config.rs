@@ -128,6 +128,8 @@ model_families! {
     AdaBoost(AdaBoost) = "adaboost",
     /// `overdue_models::BalancedBagging`.
     BalancedBagging(BalancedBagging) = "balanced_bagging",
+    /// `overdue_nn::Mlp`, on the backend its `backend` key names.
+    Mlp(overdue_nn::Mlp) = "mlp",
 }
 
 impl ModelSpec {

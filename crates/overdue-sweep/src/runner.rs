@@ -7,7 +7,7 @@ use std::time::Instant;
 use overdue_data::InvoiceTable;
 use overdue_features::{Dataset, ReceivablesFeatures, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
-use overdue_models::FitOptions;
+use overdue_models::{FitOptions, TrainingReport};
 
 use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
@@ -270,6 +270,7 @@ fn fit_and_evaluate(
         train_rows_per_second: train.n_rows() as f64 / fit_seconds.max(1e-9),
         predict_rows_per_second: predicted_rows / predict_seconds.max(1e-9),
         process_peak_rss_bytes: peak_rss_bytes(),
+        training: Some(fitted.training_report()).filter(|report| *report != TrainingReport::default()),
     };
     let outcome = RunOutcome::Finished(Box::new(RunResults {
         validation: validation_eval,
