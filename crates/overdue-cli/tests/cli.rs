@@ -51,11 +51,13 @@ fn the_quickstart_config_runs_and_writes_its_report() {
     let output = overdue(&["sweep", config.to_str().unwrap(), "--output", dir.path().to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    for family in ["logistic_regression", "gaussian_naive_bayes", "k_nearest_neighbors", "gradient_boosted_trees"] {
+    for family in
+        ["logistic_regression", "gaussian_naive_bayes", "k_nearest_neighbors", "gradient_boosted_trees", "mlp"]
+    {
         assert!(report.contains(family), "{family} missing from {report}");
     }
     let records = std::fs::read_to_string(dir.path().join("runs.jsonl")).unwrap();
-    assert_eq!(records.lines().count(), 10, "two windows x five models x one seed");
+    assert_eq!(records.lines().count(), 14, "two windows x seven models (the MLP on two backends) x one seed");
     assert!(!records.contains("\"status\":\"failed\""), "{records}");
 }
 

@@ -1,6 +1,7 @@
 //! The contract every model family implements.
 
 use overdue_features::{MatrixView, Samples};
+use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
 use crate::tree::FeatureImportance;
@@ -58,6 +59,43 @@ pub trait FittedClassifier: Send + Sync {
     fn feature_importance(&self) -> Option<FeatureImportance> {
         None
     }
+
+    /// What the model knows of its own training beyond wall time (device,
+    /// epochs, one-time and steady-state costs), for run records. Families
+    /// that fit in one pass on this machine's CPU report nothing.
+    fn training_report(&self) -> TrainingReport {
+        TrainingReport::default()
+    }
+}
+
+/// How a model was trained, beyond the wall time a caller can measure itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    /// The device, for families that can run elsewhere than on the CPU.
+    pub device: Option<ComputeDevice>,
+    /// Passes over the training rows.
+    pub epochs: Option<usize>,
+    /// Wall time of the first optimisation step, which carries one-time costs
+    /// (shader compilation, autotuning, first allocations).
+    pub first_step_seconds: Option<f64>,
+    /// Training rows per second after the first step: the steady state.
+    pub steady_rows_per_second: Option<f64>,
+}
+
+/// A compute device as recorded with results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputeDevice {
+    /// The backend, e.g. `"burn_wgpu"`.
+    pub backend: String,
+    /// The adapter's name for a GPU backend (e.g. `"NVIDIA H200"`, or
+    /// `"llvmpipe (LLVM 15.0.6, 256 bits)"` for the software adapter lavapipe), `"cpu"` otherwise.
+    pub name: String,
+    /// Adapter kind as the graphics stack reports it (`"DiscreteGpu"`, `"Cpu"`).
+    pub device_type: Option<String>,
+    /// Graphics API (`"Vulkan"`, `"Metal"`, ...).
+    pub api: Option<String>,
+    /// Driver name and version.
+    pub driver: Option<String>,
 }
 
 /// Checks what every family needs of its training data: rows, both classes,

@@ -38,6 +38,10 @@ pub enum ModelError {
         /// What is wrong with its value.
         reason: String,
     },
+    /// The device a model asked for does not exist on this machine (e.g. no GPU
+    /// adapter); the message says what to install or choose instead.
+    #[error("{0}")]
+    DeviceUnavailable(String),
     /// Optimisation failed (diverged or produced non-finite parameters).
     #[error("fitting failed: {0}")]
     FitFailed(String),

@@ -36,7 +36,9 @@ pub mod tree;
 pub use adaboost::{AdaBoost, AdaBoostModel, BoostedTree};
 pub use bagging::{BaggedModel, BaggingBase, BalancedBagging, BalancedBaggingModel};
 pub use class_weight::ClassWeight;
-pub use classifier::{Classifier, FitOptions, FittedClassifier, check_features, check_training};
+pub use classifier::{
+    Classifier, ComputeDevice, FitOptions, FittedClassifier, TrainingReport, check_features, check_training,
+};
 pub use csfsol::{Csfsol, CsfsolModel};
 pub use decision_tree::{
     Criterion, DecisionTree, DecisionTreeModel, MaxFeatures, NodeSplit, TreeNode, split_entropy, split_gini,

@@ -187,6 +187,8 @@ model_families! {
     BalancedBagging(BalancedBagging) = "balanced_bagging",
     /// `overdue_models::RandomForest`.
     RandomForest(overdue_models::RandomForest) = "random_forest",
+    /// `overdue_nn::Mlp`, on the backend its `backend` key names.
+    Mlp(overdue_nn::Mlp) = "mlp",
 }
 
 impl ModelSpec {

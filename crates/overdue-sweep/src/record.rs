@@ -3,6 +3,7 @@
 use overdue_data::CleaningCounts;
 use overdue_features::SplitSummary;
 use overdue_metrics::Evaluation;
+use overdue_models::TrainingReport;
 use serde::{Deserialize, Serialize};
 
 use crate::Environment;
@@ -110,6 +111,11 @@ pub struct RunCost {
     /// Peak resident memory of the whole sweep process so far, in bytes
     /// (an upper bound for this run; absent where the OS does not tell).
     pub process_peak_rss_bytes: Option<u64>,
+    /// What the model reported of its training: device (GPU adapter and
+    /// driver), epochs, one-time and steady-state costs. Absent for families
+    /// that report nothing beyond wall time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingReport>,
 }
 
 /// One line of `runs.jsonl`: a run's identity, cell, data, results and cost.

@@ -7,7 +7,7 @@ use std::time::Instant;
 use overdue_data::CleaningCounts;
 use overdue_features::{Dataset, ReceivablesFeatures, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
-use overdue_models::FitOptions;
+use overdue_models::{FitOptions, TrainingReport};
 
 use crate::data_source::{LoadedData, load_data};
 use crate::environment::peak_rss_bytes;
@@ -349,6 +349,7 @@ fn fit_and_evaluate(
         train_rows_per_second: train.n_rows() as f64 / fit_seconds.max(1e-9),
         predict_rows_per_second: predicted_rows / predict_seconds.max(1e-9),
         process_peak_rss_bytes: peak_rss_bytes(),
+        training: Some(fitted.training_report()).filter(|report| *report != TrainingReport::default()),
     };
     let feature_importance =
         fitted.feature_importance().map(|importance| FeatureImportance::named(dataset.feature_names(), &importance));
