@@ -45,8 +45,8 @@ pub use merge::{MergeSummary, merge_folders};
 pub use plan::{PlannedRun, Shard, plan_sweep};
 pub use record::{CurvePoints, FeatureImportance, RunCost, RunOutcome, RunRecord, RunResults};
 pub use report::{
-    CellSummary, DatasetSummary, Estimate, FeatureRow, ModelColumn, ModelImportance, Summary, model_columns,
-    report_folder, summarize, write_report,
+    CellSummary, DatasetSummary, DeviceCost, Estimate, FeatureRow, ModelColumn, ModelImportance, Summary,
+    model_columns, report_folder, summarize, write_report,
 };
 pub use runner::{SweepEvent, SweepOptions, SweepSummary, run_sweep};
 pub use store::RunStore;

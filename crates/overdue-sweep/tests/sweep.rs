@@ -210,3 +210,35 @@ fn tree_records_carry_named_feature_importance_and_the_report_lists_the_top_five
     let forest_row = section.lines().find(|l| l.starts_with("| random_forest")).unwrap();
     assert_eq!(forest_row.matches("% (").count(), 5, "five features: {forest_row}");
 }
+
+#[test]
+fn mlp_records_carry_their_device_and_the_report_compares_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(
+        dir.path(),
+        r#"[[models]]
+        family = "mlp"
+        epochs = 3
+        grid = { backend = ["burn_ndarray", "candle"] }"#,
+    );
+    config.seeds = vec![0];
+    let summary = run(&config);
+    assert_eq!((summary.finished, summary.failed), (6, 0));
+
+    for record in jsonl(dir.path()).iter().filter(|r| r.cell.family == "mlp") {
+        let training = record.cost.as_ref().unwrap().training.as_ref().expect("the MLP reports its training");
+        let device = training.device.as_ref().unwrap();
+        assert_eq!(Some(device.backend.as_str()), record.cell.hyperparameters["backend"].as_str());
+        assert_eq!(training.epochs, Some(3));
+        assert!(training.first_step_seconds.unwrap() > 0.0 && training.steady_rows_per_second.unwrap() > 0.0);
+    }
+    let report = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let devices = report.split("## Training devices").nth(1).expect("a device table");
+    for line in [
+        "| mlp (backend=burn_ndarray) | burn_ndarray | cpu | — | 2 | 3 |",
+        "| mlp (backend=candle) | candle | cpu | — | 2 | 3 |",
+    ] {
+        assert!(devices.contains(line), "{line} missing from {devices}");
+    }
+    assert!(!devices.contains("logistic_regression"), "families without a device report are left out");
+}

@@ -70,6 +70,7 @@ pub fn render(summary: &Summary, plots: &Result<Vec<std::path::PathBuf>, String>
         let _ = writeln!(out, "Cells show the mean over seeds ± the half-width of its 95% confidence interval.\n");
     }
     write_cost(&mut out, summary);
+    write_devices(&mut out, summary);
     write_importance(&mut out, summary);
     write_plots(&mut out, plots);
     if !summary.failures.is_empty() {
@@ -203,6 +204,40 @@ fn write_cost(out: &mut String, summary: &Summary) {
             out,
             "| {} | {:.3} | {:.0} | {:.0} |",
             cost.label, cost.fit_seconds, cost.train_rows_per_second, cost.predict_rows_per_second
+        );
+    }
+    out.push('\n');
+}
+
+fn write_devices(out: &mut String, summary: &Summary) {
+    if summary.devices.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Training devices (medians over runs)\n");
+    let _ = writeln!(
+        out,
+        "The first optimisation step carries the one-time costs (shader compilation, autotuning, first \
+         allocations); the steady rate is the training throughput after it.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| model | backend | device | driver | runs | epochs | first step (s) | steady training rows/s | prediction rows/s |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---:|---:|---:|---:|---:|");
+    let number = |value: Option<f64>, digits: usize| value.map_or_else(|| "—".into(), |v| format!("{v:.digits$}"));
+    for d in &summary.devices {
+        let driver = if d.driver.is_empty() { "—" } else { d.driver.as_str() };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {driver} | {} | {} | {} | {} | {:.0} |",
+            d.label,
+            d.backend,
+            d.device,
+            d.runs,
+            number(d.epochs, 0),
+            number(d.first_step_seconds, 4),
+            number(d.steady_rows_per_second, 0),
+            d.predict_rows_per_second
         );
     }
     out.push('\n');

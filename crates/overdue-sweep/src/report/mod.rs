@@ -1,6 +1,7 @@
 //! Publishing results from stored records alone, never re-running anything:
 //! `runs.jsonl`, `report.md`, `summary.csv` and `tables.tex`.
 
+mod devices;
 mod markdown;
 mod plots;
 mod summary;
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use devices::DeviceCost;
 pub(crate) use summary::median;
 pub use summary::{
     CellSummary, DatasetSummary, Estimate, FeatureRow, ModelColumn, ModelImportance, Summary, model_columns, summarize,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use overdue_data::CleaningCounts;
 use overdue_features::SplitSummary;
 
+use super::devices::{DeviceCost, device_costs};
 use crate::{RunCell, RunOutcome, RunRecord};
 
 /// A metric over the seeds of one cell: mean and 95% confidence half-width.
@@ -145,6 +146,9 @@ pub struct Summary {
     /// The most important features of each model whose runs recorded
     /// feature importance, in model order.
     pub importance: Vec<ModelImportance>,
+    /// The training device and its costs, for models that report one (the
+    /// MLP's backends), in model order.
+    pub devices: Vec<DeviceCost>,
 }
 
 /// How many features [`ModelImportance`] keeps (study 2 reports five).
@@ -194,8 +198,9 @@ pub(crate) fn median(values: &mut [f64]) -> f64 {
 }
 
 /// The distinct (family, hyperparameters) of `records` in order of first
-/// appearance, labelled by family and numbered where a family appears with
-/// several settings.
+/// appearance, labelled by family. Where a family appears with several
+/// settings, each label adds the hyperparameters that tell them apart
+/// (`mlp (backend=candle)`), so that tables read without the legend.
 pub fn model_columns(records: &[RunRecord]) -> Vec<ModelColumn> {
     let mut models: Vec<ModelColumn> = Vec::new();
     for r in records {
@@ -207,14 +212,47 @@ pub fn model_columns(records: &[RunRecord]) -> Vec<ModelColumn> {
             });
         }
     }
-    let families: Vec<String> = models.iter().map(|m| m.family.clone()).collect();
-    for (i, model) in models.iter_mut().enumerate() {
-        if families.iter().filter(|f| **f == model.family).count() > 1 {
-            let k = families[..i].iter().filter(|f| **f == model.family).count() + 1;
-            model.label = format!("{} #{k}", model.family);
+    label_settings(&mut models);
+    models
+}
+
+/// Relabels models of a family that appears with several settings by the
+/// hyperparameters in which they differ.
+fn label_settings(models: &mut [ModelColumn]) {
+    let settings: Vec<Vec<(String, String)>> = models.iter().map(|m| flatten(&m.hyperparameters)).collect();
+    for i in 0..models.len() {
+        let siblings: Vec<usize> = (0..models.len()).filter(|&j| models[j].family == models[i].family).collect();
+        if siblings.len() < 2 {
+            continue;
+        }
+        let differing: Vec<String> = settings[i]
+            .iter()
+            .filter(|(key, value)| {
+                siblings.iter().any(|&j| settings[j].iter().find(|(k, _)| k == key).is_none_or(|(_, v)| v != value))
+            })
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        models[i].label = format!("{} ({})", models[i].family, differing.join(", "));
+    }
+}
+
+/// `value`'s leaves as (dotted key, JSON text), in key order.
+fn flatten(value: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    walk(&path, child, out);
+                }
+            }
+            serde_json::Value::String(text) => out.push((prefix.to_string(), text.clone())),
+            other => out.push((prefix.to_string(), other.to_string())),
         }
     }
-    models
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
 }
 
 /// One model's cost across its cells: for each quantity, the middle cell's
@@ -348,6 +386,7 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
             model_importance(&model.label, &runs)
         })
         .collect();
+    let devices = device_costs(records, &models);
     let failures = records
         .iter()
         .filter_map(|r| match &r.outcome {
@@ -381,12 +420,37 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         cells,
         failures,
         importance,
+        devices,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_of_one_family_are_labelled_by_what_differs() {
+        let column = |family: &str, hyperparameters: serde_json::Value| ModelColumn {
+            label: family.into(),
+            family: family.into(),
+            hyperparameters,
+        };
+        let mut models = [
+            column("mlp", serde_json::json!({"backend": "candle", "adam": {"learning_rate": 0.001}, "epochs": 20})),
+            column("mlp", serde_json::json!({"backend": "burn_wgpu", "adam": {"learning_rate": 0.01}, "epochs": 20})),
+            column("decision_tree", serde_json::json!({"max_depth": 6})),
+        ];
+        label_settings(&mut models);
+        let labels: Vec<&str> = models.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "mlp (adam.learning_rate=0.001, backend=candle)",
+                "mlp (adam.learning_rate=0.01, backend=burn_wgpu)",
+                "decision_tree"
+            ]
+        );
+    }
 
     #[test]
     fn one_value_has_no_interval() {
