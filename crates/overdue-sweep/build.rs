@@ -1,4 +1,4 @@
-//! Records the compiler and git commit for run records' environment.
+//! Records the compiler, build profile and git commit for run records' environment.
 
 use std::process::Command;
 
@@ -20,6 +20,11 @@ fn main() {
     };
     println!("cargo:rustc-env=OVERDUE_RUSTC_VERSION={rustc_version}");
     println!("cargo:rustc-env=OVERDUE_GIT_COMMIT={commit}");
+    // Cargo tells build scripts the profile's base ("debug" or "release") and
+    // this crate's opt-level, which the workspace's own crates share.
+    let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
+    let opt_level = std::env::var("OPT_LEVEL").unwrap_or_else(|_| "unknown".into());
+    println!("cargo:rustc-env=OVERDUE_BUILD_PROFILE={profile} profile, opt-level {opt_level}");
     // Rebuild when HEAD moves or the index changes (commits, checkouts, staging).
     for path in ["../../.git/HEAD", "../../.git/index", "../../.git/refs/heads"] {
         println!("cargo:rerun-if-changed={path}");

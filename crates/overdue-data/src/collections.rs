@@ -17,9 +17,15 @@
 //! follow the tutorial's escalation (friendly email, friendly sms, friendly call,
 //! neutral email, ... until payment or the firm call), stopped after a uniformly
 //! drawn number of steps (0 to 9), which is how the tutorial's rows arise; the
-//! rest (a quarter) are any of the 64 combinations, like the tutorial's (0, 1, 1). A configurable share of labels is then flipped as noise. Generation
-//! uses one seeded ChaCha stream: same parameters, same table.
+//! rest (a quarter) are any of the 64 combinations, like the tutorial's (0, 1, 1).
+//! A configurable share of labels is then flipped as noise. Generation uses one
+//! seeded ChaCha stream: same parameters, same table.
+//!
+//! The tutorial's table has no dates, but a benchmark splits by time, so a
+//! generated table is a log: its cases close in generation order,
+//! `cases_per_day` a day from `first_day` ([`CollectionsWorld::closing_days`]).
 
+use chrono::{Days, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -94,11 +100,22 @@ pub struct CollectionsWorld {
     pub noise: f64,
     /// Seed of the random stream: same seed, same table.
     pub seed: u64,
+    /// The day the first cases closed.
+    #[serde(deserialize_with = "crate::date_serde::deserialize")]
+    pub first_day: NaiveDate,
+    /// Cases closed per day (the last day may have fewer).
+    pub cases_per_day: u32,
 }
 
 impl Default for CollectionsWorld {
     fn default() -> Self {
-        Self { rows: 10_000, noise: 0.05, seed: 2019 }
+        Self {
+            rows: 10_000,
+            noise: 0.05,
+            seed: 2019,
+            first_day: NaiveDate::from_ymd_opt(2019, 1, 1).expect("a valid date"),
+            cases_per_day: 40,
+        }
     }
 }
 
@@ -114,7 +131,29 @@ impl CollectionsWorld {
                 reason: format!("{} is not a share in [0, 1]", self.noise),
             });
         }
+        if self.cases_per_day == 0 {
+            return Err(DataError::InvalidParameter { name: "cases_per_day", reason: "must be at least 1".into() });
+        }
+        let days = self.rows.div_ceil(self.cases_per_day as usize) as u64;
+        if self.first_day.checked_add_days(Days::new(days)).is_none() {
+            return Err(DataError::InvalidParameter {
+                name: "first_day",
+                reason: format!("{} cases from {} run past the last date there is", self.rows, self.first_day),
+            });
+        }
         Ok(())
+    }
+
+    /// The day each generated case closed, row by row: sorted, `cases_per_day`
+    /// cases a day from `first_day`. Call after [`validate`](Self::validate).
+    pub fn closing_days(&self) -> Vec<NaiveDate> {
+        let per_day = self.cases_per_day.max(1) as usize;
+        (0..self.rows)
+            .map(|row| {
+                let day = Days::new((row / per_day) as u64);
+                self.first_day.checked_add_days(day).expect("validate checks the last day exists")
+            })
+            .collect()
     }
 
     /// Generates the table: rule-following rows, each label flipped with

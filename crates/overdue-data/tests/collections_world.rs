@@ -44,7 +44,7 @@ fn each_rule_holds_on_its_own() {
 
 #[test]
 fn without_noise_every_generated_row_obeys_the_rules() {
-    let rows = CollectionsWorld { rows: 20_000, noise: 0.0, seed: 3 }.generate().unwrap();
+    let rows = CollectionsWorld { rows: 20_000, noise: 0.0, seed: 3, ..Default::default() }.generate().unwrap();
     assert_eq!(rows.len(), 20_000);
     for row in &rows {
         assert!(row.email <= 3 && row.sms <= 3 && row.call <= 3, "{row:?}");
@@ -65,7 +65,7 @@ fn without_noise_every_generated_row_obeys_the_rules() {
 #[test]
 fn noise_flips_about_the_requested_share_of_labels() {
     for noise in [0.05, 0.2] {
-        let rows = CollectionsWorld { rows: 20_000, noise, seed: 4 }.generate().unwrap();
+        let rows = CollectionsWorld { rows: 20_000, noise, seed: 4, ..Default::default() }.generate().unwrap();
         let flipped = rows.iter().filter(|r| r.paid != paid_under_rules(r.email, r.sms, r.call)).count();
         let share = flipped as f64 / rows.len() as f64;
         // Binomial standard deviation at 20k rows: at most 0.003.
@@ -75,7 +75,7 @@ fn noise_flips_about_the_requested_share_of_labels() {
 
 #[test]
 fn same_seed_same_table_other_seed_other_table() {
-    let world = |seed| CollectionsWorld { rows: 2_000, noise: 0.1, seed };
+    let world = |seed| CollectionsWorld { rows: 2_000, noise: 0.1, seed, ..Default::default() };
     let a: Vec<CollectionsRow> = world(9).generate().unwrap();
     assert_eq!(a, world(9).generate().unwrap());
     assert_ne!(a, world(10).generate().unwrap());
@@ -87,4 +87,17 @@ fn bad_parameters_are_named() {
     assert!(err.to_string().contains("`noise`"), "{err}");
     let err = CollectionsWorld { rows: 0, ..CollectionsWorld::default() }.generate().unwrap_err();
     assert!(err.to_string().contains("`rows`"), "{err}");
+    let err = CollectionsWorld { cases_per_day: 0, ..CollectionsWorld::default() }.generate().unwrap_err();
+    assert!(err.to_string().contains("`cases_per_day`"), "{err}");
+    let last_date = chrono::NaiveDate::MAX;
+    let err = CollectionsWorld { first_day: last_date, ..CollectionsWorld::default() }.generate().unwrap_err();
+    assert!(err.to_string().contains("`first_day`"), "{err}");
+}
+
+#[test]
+fn cases_close_in_generation_order_so_many_a_day() {
+    let world = CollectionsWorld { rows: 7, cases_per_day: 3, ..CollectionsWorld::default() };
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2019, 1, d).unwrap();
+    let expected = [day(1), day(1), day(1), day(2), day(2), day(2), day(3)];
+    assert_eq!(world.closing_days(), expected);
 }

@@ -38,18 +38,22 @@
 //!   the invoice's own fields, vendor history and process state, at posting
 //!   or `k` days before the due date ([`PredictionMoment`]), with categorical
 //!   columns encoded historically or one-hot ([`CategoricalEncoding`]).
+//! * [`collections_dataset`] (the Keras tutorial): reminders sent per channel,
+//!   to predict whether a late invoice stays unpaid.
 //!
 //! **What it is not for.** It generates and loads nothing (that is `overdue-data`),
 //! knows no model and no config file. Its output types ([`Dataset`], [`Samples`],
 //! [`MatrixView`]) are the only thing models see.
 
 mod calendar;
+mod collections;
 mod dataset;
 mod error;
 mod payables;
 mod receivables;
 mod split;
 
+pub use collections::{COLLECTIONS_FEATURES, collections_dataset};
 pub use dataset::{Dataset, MatrixView, Samples, Split, SplitSummary, TimeSplit};
 pub use error::FeatureError;
 pub use payables::{CategoricalEncoding, PayablesFeatures, PredictionMoment};

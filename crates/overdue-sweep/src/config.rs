@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use overdue_data::{DataError, ExportSource, PayablesWorld, ReceivablesWorld};
+use overdue_data::{CollectionsWorld, DataError, ExportSource, PayablesWorld, ReceivablesWorld};
 use overdue_features::SplitSpec;
 use overdue_models::{
     AdaBoost, BalancedBagging, Classifier, Csfsol, DecisionTree, GaussianNaiveBayes, GradientBoostedTrees,
@@ -76,11 +76,14 @@ pub enum DataConfig {
     /// A user's accounts-receivable export (CSV or Parquet) read through a
     /// column mapping; a relative `path` is taken from the config file's folder.
     File(Box<ExportSource>),
+    /// A generated collections-actions log (the Keras tutorial's problem:
+    /// reminders sent per channel, and whether the invoice stayed unpaid).
+    Collections(CollectionsWorld),
 }
 
 impl DataConfig {
     /// The `kind` names a config may use.
-    pub const KINDS: &[&str] = &["receivables", "payables", "file"];
+    pub const KINDS: &[&str] = &["receivables", "payables", "file", "collections"];
 
     /// The `kind` of this source.
     pub fn kind(&self) -> &'static str {
@@ -88,6 +91,7 @@ impl DataConfig {
             DataConfig::Receivables(_) => "receivables",
             DataConfig::Payables(_) => "payables",
             DataConfig::File(_) => "file",
+            DataConfig::Collections(_) => "collections",
         }
     }
 
@@ -98,14 +102,15 @@ impl DataConfig {
             DataConfig::Receivables(world) => world.validate(),
             DataConfig::Payables(world) => world.validate(),
             DataConfig::File(source) => source.validate(),
+            DataConfig::Collections(world) => world.validate(),
         }
     }
 
     /// The study's split for this kind of data: 70/15/15 (receivables, an
-    /// export) or 60/20/20 (payables).
+    /// export, collections) or 60/20/20 (payables).
     pub fn default_split(&self) -> SplitSpec {
         match self {
-            DataConfig::Receivables(_) | DataConfig::File(_) => SplitSpec::default(),
+            DataConfig::Receivables(_) | DataConfig::File(_) | DataConfig::Collections(_) => SplitSpec::default(),
             DataConfig::Payables(_) => SplitSpec::payables_default(),
         }
     }
@@ -124,6 +129,7 @@ impl DataConfig {
             "receivables" => parse_params(params).map(DataConfig::Receivables),
             "payables" => parse_params(params).map(DataConfig::Payables),
             "file" => parse_params(params).map(|source| DataConfig::File(Box::new(source))),
+            "collections" => parse_params(params).map(DataConfig::Collections),
             _ => {
                 let expected: Vec<String> = Self::KINDS.iter().map(|k| format!("`{k}`")).collect();
                 let message = format!("unknown variant `{kind}`, expected one of {}", expected.join(", "));
@@ -578,6 +584,47 @@ mod tests {
             (MINIMAL.replace("windows = [3, 6]", ""), "features.windows", "missing"),
             (PAYABLES.replace("vendors = 50", "vendors = 0"), "data", "vendors"),
             (PAYABLES.replace("kind = \"payables\"", ""), "data.kind", "missing"),
+        ];
+        for (text, key, hint) in cases {
+            let (got_key, message) = parse_err(&text);
+            assert_eq!(got_key, key, "{message}");
+            assert!(message.contains(hint), "{key}: {message}");
+        }
+    }
+
+    const COLLECTIONS: &str = r#"
+        [data]
+        kind = "collections"
+        rows = 500
+        first_day = 2020-03-01
+        [[models]]
+        family = "logistic_regression"
+    "#;
+
+    #[test]
+    fn a_collections_config_needs_no_features_table() {
+        let config = SweepConfig::parse(COLLECTIONS).unwrap();
+        let DataConfig::Collections(world) = &config.data else { panic!("{:?}", config.data) };
+        assert_eq!((world.rows, world.first_day.to_string().as_str()), (500, "2020-03-01"));
+        assert_eq!(world.cases_per_day, overdue_data::CollectionsWorld::default().cases_per_day);
+        assert_eq!(config.features, FeatureConfig::CollectionsActions);
+        assert_eq!(config.features.set_name(), "collections_actions");
+        let labels: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
+        assert_eq!(labels, ["reminders"]);
+        assert_eq!(config.split, SplitSpec::default());
+    }
+
+    #[test]
+    fn collections_keys_are_checked_with_their_path() {
+        let with_features =
+            |table: &str| COLLECTIONS.replace("[[models]]", &format!("[features]\n{table}\n[[models]]"));
+        let cases = [
+            (COLLECTIONS.replace("rows = 500", "row = 500"), "data.row", "did you mean `rows`"),
+            (COLLECTIONS.replace("rows = 500", "cases_per_day = 0"), "data", "cases_per_day"),
+            (with_features("windows = [3]"), "features.windows", "collections_actions"),
+            (with_features("encodings = [\"one_hot\"]"), "features.encodings", "collections_actions"),
+            (with_features("set = \"payables\""), "features.set", "kind = \"payables\""),
+            (MINIMAL.replace("windows = [3, 6]", "set = \"collections_actions\""), "features.set", "collections"),
         ];
         for (text, key, hint) in cases {
             let (got_key, message) = parse_err(&text);

@@ -5,7 +5,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use overdue_data::{CleaningCounts, InvoiceTable, LoadReport, PayablesTable};
+use chrono::NaiveDate;
+use overdue_data::{CleaningCounts, CollectionsRow, InvoiceTable, LoadReport, PayablesTable};
 
 use crate::cell::fingerprint;
 use crate::{DataConfig, SweepConfig, SweepError};
@@ -22,6 +23,8 @@ pub(crate) enum LoadedData {
     Receivables(InvoiceTable),
     /// A generated payables world after study 2's cleaning.
     Payables { table: Box<PayablesTable>, cleaning: CleaningCounts },
+    /// A generated collections log, with the day each case closed.
+    Collections { rows: Vec<CollectionsRow>, closing_days: Vec<NaiveDate> },
 }
 
 /// The invoices of a sweep, with a few words saying where they came from
@@ -38,6 +41,11 @@ pub(crate) fn load_data(config: &SweepConfig) -> Result<(LoadedData, String), Sw
         DataConfig::File(source) => {
             let loaded = source.load(&config_dir(config))?;
             Ok((LoadedData::Receivables(loaded.table), describe_load(&loaded.report)))
+        }
+        DataConfig::Collections(world) => {
+            let rows = world.generate()?;
+            let closing_days = world.closing_days();
+            Ok((LoadedData::Collections { rows, closing_days }, "generated collections log".into()))
         }
     }
 }

@@ -15,6 +15,10 @@ pub struct Environment {
     pub os: String,
     /// The compiler that built the binary.
     pub rustc: String,
+    /// The cargo profile and the optimisation level of overdue's own crates,
+    /// e.g. "release profile, opt-level 3" (empty in records written before it was kept).
+    #[serde(default)]
+    pub build: String,
     /// overdue's version.
     pub version: String,
     /// The git commit the binary was built from ("-dirty" when the tree had
@@ -31,6 +35,7 @@ impl Environment {
             threads: rayon::current_num_threads(),
             os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
             rustc: env!("OVERDUE_RUSTC_VERSION").to_string(),
+            build: env!("OVERDUE_BUILD_PROFILE").to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             commit: env!("OVERDUE_GIT_COMMIT").to_string(),
         }

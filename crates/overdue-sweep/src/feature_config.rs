@@ -1,6 +1,6 @@
 //! The `[features]` table: which feature set a sweep builds, and its variants
 //! (one dataset each): history windows for receivables, prediction moments x
-//! categorical encodings for payables.
+//! categorical encodings for payables, a single one for collections.
 
 use overdue_features::{CategoricalEncoding, HistoryWindow, PayablesFeatures, PredictionMoment};
 use serde::{Deserialize, Deserializer};
@@ -13,6 +13,7 @@ use crate::DataConfig;
 enum FeatureSetName {
     ReceivablesHistory,
     Payables,
+    CollectionsActions,
 }
 
 /// The `[features]` table as written: every key optional, checked against
@@ -20,7 +21,8 @@ enum FeatureSetName {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FeatureTable {
-    /// `receivables_history` or `payables`; by default the one that fits the data.
+    /// `receivables_history`, `payables` or `collections_actions`; by default
+    /// the one that fits the data.
     #[serde(default)]
     set: Option<FeatureSetName>,
     /// Receivables: history windows in months, a list (`[3, 6]`) or a range (`"2..=12"`).
@@ -49,6 +51,8 @@ pub enum FeatureConfig {
         /// Categorical encodings, as listed (each once); default: historical.
         encodings: Vec<CategoricalEncoding>,
     },
+    /// The tutorial's reminder counts per channel: one dataset.
+    CollectionsActions,
 }
 
 /// One dataset of a sweep: its runs share it.
@@ -58,6 +62,8 @@ pub enum FeatureVariant {
     Window(HistoryWindow),
     /// Payables features at one moment with one encoding.
     Payables(PayablesFeatures),
+    /// The reminders sent per channel (collections data).
+    CollectionsActions,
 }
 
 impl FeatureVariant {
@@ -65,7 +71,7 @@ impl FeatureVariant {
     pub fn window_months(&self) -> u32 {
         match self {
             FeatureVariant::Window(window) => window.months,
-            FeatureVariant::Payables(_) => 0,
+            FeatureVariant::Payables(_) | FeatureVariant::CollectionsActions => 0,
         }
     }
 
@@ -74,6 +80,7 @@ impl FeatureVariant {
         match self {
             FeatureVariant::Window(_) => None,
             FeatureVariant::Payables(features) => Some(features.name()),
+            FeatureVariant::CollectionsActions => Some("reminders".into()),
         }
     }
 
@@ -89,6 +96,7 @@ impl FeatureConfig {
         match self {
             FeatureConfig::ReceivablesHistory { .. } => "receivables_history",
             FeatureConfig::Payables { .. } => "payables",
+            FeatureConfig::CollectionsActions => "collections_actions",
         }
     }
 
@@ -107,6 +115,7 @@ impl FeatureConfig {
                         .map(move |&encoding| FeatureVariant::Payables(PayablesFeatures { moment, encoding }))
                 })
                 .collect(),
+            FeatureConfig::CollectionsActions => vec![FeatureVariant::CollectionsActions],
         }
     }
 
@@ -122,6 +131,7 @@ impl FeatureConfig {
                 let names: Vec<String> = variants.iter().map(FeatureVariant::label).collect();
                 format!("{} payables feature variants ({})", names.len(), names.join(", "))
             }
+            FeatureConfig::CollectionsActions => "the reminders sent per channel (email, sms, call)".into(),
         }
     }
 }
@@ -133,6 +143,7 @@ impl FeatureTable {
         let fits_data = match data {
             DataConfig::Receivables(_) | DataConfig::File(_) => FeatureSetName::ReceivablesHistory,
             DataConfig::Payables(_) => FeatureSetName::Payables,
+            DataConfig::Collections(_) => FeatureSetName::CollectionsActions,
         };
         let set = self.set.unwrap_or(fits_data);
         if set != fits_data {
@@ -141,6 +152,7 @@ impl FeatureTable {
                     ("receivables_history", "`[data] kind = \"receivables\"` or `\"file\"`")
                 }
                 FeatureSetName::Payables => ("payables", "`[data] kind = \"payables\"`"),
+                FeatureSetName::CollectionsActions => ("collections_actions", "`[data] kind = \"collections\"`"),
             };
             return err("set", format!("`{name}` needs {kinds}, not `{}`", data.kind()));
         }
@@ -179,6 +191,17 @@ impl FeatureTable {
                     return err("encodings", "give at least one encoding: \"historical\" or \"one_hot\"".into());
                 }
                 Ok(FeatureConfig::Payables { moments: distinct(moments), encodings: distinct(encodings) })
+            }
+            FeatureSetName::CollectionsActions => {
+                let given = [
+                    ("windows", self.windows.is_some()),
+                    ("moments", self.moments.is_some()),
+                    ("encodings", self.encodings.is_some()),
+                ];
+                match given.iter().find(|(_, given)| *given) {
+                    Some((key, _)) => err(key, "does not apply to `set = \"collections_actions\"`".into()),
+                    None => Ok(FeatureConfig::CollectionsActions),
+                }
             }
         }
     }

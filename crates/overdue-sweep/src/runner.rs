@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use overdue_data::CleaningCounts;
-use overdue_features::{Dataset, ReceivablesFeatures, Split};
+use overdue_features::{Dataset, ReceivablesFeatures, Split, collections_dataset};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::{FitOptions, TrainingReport};
 
@@ -198,6 +198,9 @@ impl<'a> Datasets<'a> {
                 cleaning.kept,
                 cleaning.raw
             ),
+            LoadedData::Collections { rows, .. } => {
+                format!("data: {} collections cases in {seconds:.2}s ({origin})", rows.len())
+            }
         };
         on_event(SweepEvent::Stage(stage));
         let variants = config.features.variants();
@@ -217,7 +220,7 @@ impl<'a> Datasets<'a> {
     /// Study 2's cleaning counts, for payables data.
     fn cleaning(&self) -> Option<CleaningCounts> {
         match &self.data {
-            LoadedData::Receivables(_) => None,
+            LoadedData::Receivables(_) | LoadedData::Collections { .. } => None,
             LoadedData::Payables { cleaning, .. } => Some(*cleaning),
         }
     }
@@ -236,7 +239,9 @@ impl<'a> Datasets<'a> {
                     for variant in &self.variants {
                         match variant {
                             FeatureVariant::Window(window) => windows.push(*window),
-                            FeatureVariant::Payables(_) => return Err(self.mismatch(variant)),
+                            FeatureVariant::Payables(_) | FeatureVariant::CollectionsActions => {
+                                return Err(self.mismatch(variant));
+                            }
                         }
                     }
                     let built = ReceivablesFeatures::new(&windows)?.build(table, &self.config.split)?;
@@ -262,6 +267,19 @@ impl<'a> Datasets<'a> {
                     on_event(SweepEvent::Stage(format!(
                         "features {}: {} rows x {} columns in {seconds:.2}s",
                         features.name(),
+                        dataset.n_rows(),
+                        dataset.n_features()
+                    )));
+                    self.built[index] = Some((dataset, seconds));
+                }
+                LoadedData::Collections { rows, closing_days } => {
+                    if self.variants[index] != FeatureVariant::CollectionsActions {
+                        return Err(self.mismatch(&self.variants[index]));
+                    }
+                    let dataset = collections_dataset(rows, closing_days, &self.config.split)?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    on_event(SweepEvent::Stage(format!(
+                        "features: {} rows x {} columns in {seconds:.2}s",
                         dataset.n_rows(),
                         dataset.n_features()
                     )));

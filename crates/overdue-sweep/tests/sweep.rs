@@ -242,3 +242,44 @@ fn mlp_records_carry_their_device_and_the_report_compares_backends() {
     }
     assert!(!devices.contains("logistic_regression"), "families without a device report are left out");
 }
+
+#[test]
+fn a_collections_sweep_splits_the_log_by_day_and_trees_learn_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+        name = "collections"
+        [data]
+        kind = "collections"
+        rows = 3000
+        noise = 0.05
+        cases_per_day = 30
+        [[models]]
+        family = "decision_tree"
+        max_depth = 6
+        [[models]]
+        family = "logistic_regression"
+    "#;
+    let mut config = SweepConfig::parse(text).unwrap();
+    config.output = dir.path().to_path_buf();
+    let summary = run(&config);
+    assert_eq!((summary.cells, summary.finished), (2, 2));
+
+    let records = jsonl(dir.path());
+    let splits = &records[0].splits;
+    assert_eq!(splits.iter().map(|s| s.rows).collect::<Vec<_>>(), [2100, 450, 450], "70/15/15 of 100 days");
+    assert_eq!(splits[0].first_date.unwrap().to_string(), "2019-01-01");
+    assert!(splits[0].last_date < splits[1].first_date && splits[1].last_date < splits[2].first_date);
+    let accuracy = |family: &str| {
+        let record = records.iter().find(|r| r.cell.family == family).unwrap();
+        assert_eq!(record.cell.feature_label(), "reminders");
+        let RunOutcome::Finished(results) = &record.outcome else { panic!("{record:?}") };
+        results.test.accuracy
+    };
+    // With 5% of labels flipped, a tree that states the rules is right on
+    // about 95% of cases; a linear model cannot state "emails == sms".
+    let (tree, linear) = (accuracy("decision_tree"), accuracy("logistic_regression"));
+    assert!(tree > 0.92, "the tree learns the rules: {tree:.4}");
+    assert!(tree > linear + 0.05, "the rules are not linear: tree {tree:.4}, linear {linear:.4}");
+    let report = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("reminders"), "{report}");
+}

@@ -403,7 +403,8 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         config_files: distinct(records.iter().map(|r| r.config_file.clone())),
         builds: distinct(records.iter().map(|r| {
             let e = &r.environment;
-            format!("overdue {} (commit `{}`, {})", e.version, e.commit, e.rustc)
+            let build = if e.build.is_empty() { String::new() } else { format!(", {}", e.build) };
+            format!("overdue {} (commit `{}`, {}{build})", e.version, e.commit, e.rustc)
         })),
         machines: distinct(records.iter().map(|r| {
             let e = &r.environment;
