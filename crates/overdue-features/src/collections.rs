@@ -23,12 +23,7 @@ pub fn collections_dataset(
     closing_days: &[NaiveDate],
     split: &SplitSpec,
 ) -> Result<Dataset, FeatureError> {
-    if rows.len() != closing_days.len() {
-        return Err(FeatureError::KeyCount { rows: rows.len(), ids: rows.len(), dates: closing_days.len() });
-    }
-    if let Some(i) = closing_days.windows(2).position(|w| w[0] > w[1]) {
-        return Err(FeatureError::UnsortedDates { row: i + 1 });
-    }
+    // `Dataset::new` rejects days that do not match the rows or are unsorted.
     let time_split = split.apply(closing_days)?;
     let names = COLLECTIONS_FEATURES.iter().map(|name| name.to_string()).collect();
     let values = rows.iter().flat_map(CollectionsRow::features).collect();

@@ -391,6 +391,15 @@ mod tests {
         SweepConfig::parse(text).unwrap_err()
     }
 
+    /// Each config text is rejected at `key` with a message containing `hint`.
+    fn assert_rejected(cases: &[(String, &str, &str)]) {
+        for (text, key, hint) in cases {
+            let (got_key, message) = parse_err(text);
+            assert_eq!(got_key, *key, "{message}");
+            assert!(message.contains(hint), "{key}: {message}");
+        }
+    }
+
     fn windows(config: &SweepConfig) -> Vec<u32> {
         match &config.features {
             FeatureConfig::ReceivablesHistory { windows } => windows.iter().map(|w| w.months).collect(),
@@ -585,11 +594,7 @@ mod tests {
             (PAYABLES.replace("vendors = 50", "vendors = 0"), "data", "vendors"),
             (PAYABLES.replace("kind = \"payables\"", ""), "data.kind", "missing"),
         ];
-        for (text, key, hint) in cases {
-            let (got_key, message) = parse_err(&text);
-            assert_eq!(got_key, key, "{message}");
-            assert!(message.contains(hint), "{key}: {message}");
-        }
+        assert_rejected(&cases);
     }
 
     const COLLECTIONS: &str = r#"
@@ -626,11 +631,7 @@ mod tests {
             (with_features("set = \"payables\""), "features.set", "kind = \"payables\""),
             (MINIMAL.replace("windows = [3, 6]", "set = \"collections_actions\""), "features.set", "collections"),
         ];
-        for (text, key, hint) in cases {
-            let (got_key, message) = parse_err(&text);
-            assert_eq!(got_key, key, "{message}");
-            assert!(message.contains(hint), "{key}: {message}");
-        }
+        assert_rejected(&cases);
     }
 
     #[test]
