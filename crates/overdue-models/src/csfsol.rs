@@ -62,21 +62,19 @@
 //! (62% late) do markedly worse, as does a larger `eta` (the last iterate of a
 //! constant-step method is noisy). Tune both per dataset.
 //!
-//! **Probabilities.** [`PlattScaling`] of the decision values `w . x + b`, fitted
-//! on the validation split when one with rows is given, on the training rows
-//! otherwise (recorded in `calibrated_on`).
+//! **Probabilities.** [`PlattScaling`](crate::PlattScaling) of the decision
+//! values `w . x + b`, fitted on the validation split when one with rows is
+//! given, on the training rows otherwise (recorded in `calibrated_on`); the
+//! fitted form is the shared [`PlattLinearModel`].
 
-use overdue_features::{MatrixView, Samples};
+use overdue_features::Samples;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::linear_svm::LinearScorer;
-use crate::{
-    CalibratedOn, ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, PlattScaling, Standardizer,
-    check_features, check_training,
-};
+use crate::platt_linear::{FitRecord, PlattLinearModel, check_validation, design_row};
+use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_training};
 
 /// Hyperparameters of CSFSOL (see the module documentation for the update rule).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,11 +189,11 @@ impl Csfsol {
         let costs = self.class_weight.resolve(train.labels)?;
         let features = train.features;
         let n_cols = features.n_cols();
-        crate::linear_svm::check_validation(validation.as_ref(), n_cols)?;
+        check_validation(validation.as_ref(), n_cols)?;
         let standardizer = self.standardize.then(|| Standardizer::fit(&features));
         let mut design = vec![0.0; features.as_slice().len()];
         for (out, row) in design.chunks_exact_mut(n_cols.max(1)).zip(features.rows()) {
-            crate::linear_svm::design_row(standardizer.as_ref(), row, out);
+            design_row(standardizer.as_ref(), row, out);
         }
 
         let mut weights = vec![0.0; n_cols];
@@ -216,16 +214,7 @@ impl Csfsol {
             return Err(ModelError::FitFailed("CSFSOL: the weights became non-finite (eta too large?)".into()));
         }
 
-        let scorer = LinearScorer { standardizer: standardizer.as_ref(), coefficients: &weights, intercept };
-        let (platt, calibrated_on) = scorer.calibrate(train, validation)?;
-        Ok(CsfsolModel {
-            standardizer: standardizer.clone(),
-            coefficients: weights,
-            intercept,
-            platt,
-            calibrated_on,
-            updates,
-        })
+        PlattLinearModel::calibrate(standardizer, weights, intercept, CsfsolRecord { updates }, train, validation)
     }
 }
 
@@ -255,118 +244,25 @@ impl Classifier for Csfsol {
 
 /// A fitted CSFSOL model with its Platt calibration.
 ///
-/// Serialised as `{"standardizer": {...} | null, "coefficients": [...],
-/// "intercept": ..., "platt": {"a": ..., "b": ...}, "calibrated_on": "validation" |
-/// "train", "updates": ...}`; deserialisation checks that the parts are finite and
-/// consistent.
+/// Serialised as the shared fields of [`PlattLinearModel`] followed by
+/// `"updates": ...`.
+pub type CsfsolModel = PlattLinearModel<CsfsolRecord>;
+
+/// What a CSFSOL fit reports about its passes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawModel")]
-pub struct CsfsolModel {
-    standardizer: Option<Standardizer>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    platt: PlattScaling,
-    calibrated_on: CalibratedOn,
+#[serde(deny_unknown_fields)]
+pub struct CsfsolRecord {
     updates: usize,
+}
+
+impl FitRecord for CsfsolRecord {
+    const FAMILY: &'static str = "CSFSOL";
 }
 
 impl CsfsolModel {
-    fn scorer(&self) -> LinearScorer<'_> {
-        LinearScorer {
-            standardizer: self.standardizer.as_ref(),
-            coefficients: &self.coefficients,
-            intercept: self.intercept,
-        }
-    }
-
-    /// The standardiser applied before the coefficients, if any.
-    pub fn standardizer(&self) -> Option<&Standardizer> {
-        self.standardizer.as_ref()
-    }
-
-    /// One coefficient per feature on the fitted scale; exactly 0 where the
-    /// truncation removed the feature.
-    pub fn coefficients(&self) -> &[f64] {
-        &self.coefficients
-    }
-
-    /// The bias (0 without `fit_intercept`).
-    pub fn intercept(&self) -> f64 {
-        self.intercept
-    }
-
-    /// The sigmoid that maps decision values to probabilities.
-    pub fn platt(&self) -> PlattScaling {
-        self.platt
-    }
-
-    /// Which rows the sigmoid was fitted on.
-    pub fn calibrated_on(&self) -> CalibratedOn {
-        self.calibrated_on
-    }
-
     /// How many steps had an active hinge (and so moved the weights).
     pub fn updates(&self) -> usize {
-        self.updates
-    }
-
-    /// Number of features the model expects.
-    pub fn n_features(&self) -> usize {
-        self.coefficients.len()
-    }
-
-    /// Coefficients and intercept on the raw, unstandardised features.
-    pub fn original_scale(&self) -> (Vec<f64>, f64) {
-        self.scorer().original_scale()
-    }
-
-    /// The decision values `w . x + b`, before calibration.
-    pub fn decision_function(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
-        Ok(self.scorer().decision_values(features))
-    }
-}
-
-impl FittedClassifier for CsfsolModel {
-    fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        Ok(self.decision_function(features)?.into_iter().map(|f| self.platt.probability(f)).collect())
-    }
-
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("a fitted model serialises to JSON")
-    }
-}
-
-/// The serialised form, validated into a [`CsfsolModel`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawModel {
-    standardizer: Option<Standardizer>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    platt: PlattScaling,
-    calibrated_on: CalibratedOn,
-    updates: usize,
-}
-
-impl TryFrom<RawModel> for CsfsolModel {
-    type Error = String;
-
-    fn try_from(raw: RawModel) -> Result<Self, String> {
-        let scorer = LinearScorer {
-            standardizer: raw.standardizer.as_ref(),
-            coefficients: &raw.coefficients,
-            intercept: raw.intercept,
-        };
-        scorer.check("CSFSOL")?;
-        Ok(Self {
-            standardizer: raw.standardizer,
-            coefficients: raw.coefficients,
-            intercept: raw.intercept,
-            platt: raw.platt,
-            calibrated_on: raw.calibrated_on,
-            updates: raw.updates,
-        })
+        self.record().updates
     }
 }
 

@@ -30,6 +30,7 @@ mod linear_svm;
 mod logistic;
 mod naive_bayes;
 mod platt;
+mod platt_linear;
 mod standardize;
 pub mod tree;
 
@@ -39,7 +40,7 @@ pub use class_weight::ClassWeight;
 pub use classifier::{
     Classifier, ComputeDevice, FitOptions, FittedClassifier, TrainingReport, check_features, check_training,
 };
-pub use csfsol::{Csfsol, CsfsolModel};
+pub use csfsol::{Csfsol, CsfsolModel, CsfsolRecord};
 pub use decision_tree::{
     Criterion, DecisionTree, DecisionTreeModel, MaxFeatures, NodeSplit, TreeNode, split_entropy, split_gini,
 };
@@ -47,9 +48,10 @@ pub use error::ModelError;
 pub use forest::{RandomForest, RandomForestModel};
 pub use gbdt::{GradientBoostedTrees, GradientBoostedTreesModel};
 pub use knn::{KNearestNeighbors, KNearestNeighborsModel, NeighborWeights};
-pub use linear_svm::{LinearSvm, LinearSvmModel};
+pub use linear_svm::{LinearSvm, LinearSvmModel, LinearSvmRecord};
 pub use logistic::{LogisticRegression, LogisticRegressionModel, Penalty};
 pub use naive_bayes::{ClassModel, ClassPriors, GaussianNaiveBayes, GaussianNaiveBayesModel};
 pub use platt::{CalibratedOn, PlattScaling};
+pub use platt_linear::{FitRecord, PlattLinearModel};
 pub use standardize::Standardizer;
 pub use tree::FeatureImportance;

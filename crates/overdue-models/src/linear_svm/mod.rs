@@ -3,22 +3,18 @@
 //! with Platt-scaled probabilities.
 //!
 //! The objective and the bias are documented on [`LinearSvm`], the solver in
-//! `solver.rs`, the calibration in [`PlattScaling`].
+//! `solver.rs`, the calibration in [`PlattScaling`](crate::PlattScaling); the
+//! fitted form is the shared [`PlattLinearModel`].
 
-mod scoring;
 mod solver;
 
-use overdue_features::{MatrixView, Samples};
+use overdue_features::Samples;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use scoring::{LinearScorer, check_validation, design_row};
-
-use crate::{
-    CalibratedOn, ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, PlattScaling, Standardizer,
-    check_features, check_training,
-};
+use crate::platt_linear::{FitRecord, PlattLinearModel, check_validation, design_row};
+use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_training};
 
 /// Hyperparameters of an L1-regularised, squared-hinge linear SVM.
 ///
@@ -61,17 +57,18 @@ use crate::{
 ///
 /// # Probabilities
 ///
-/// [`PlattScaling`] of the decision values, fitted on the validation split when
-/// one with rows is given to [`Classifier::fit`], on the training rows
-/// otherwise; the fitted model records which in `calibrated_on`.
+/// [`PlattScaling`](crate::PlattScaling) of the decision values, fitted on the
+/// validation split when one with rows is given to [`Classifier::fit`], on the
+/// training rows otherwise; the fitted model records which in `calibrated_on`.
 ///
 /// # Failures
 ///
 /// Invalid hyperparameters give [`ModelError::InvalidHyperparameter`] naming the
 /// field; empty, one-class or non-finite training data the errors of
 /// [`check_training`]; a validation split of the wrong width or with
-/// non-finite values the errors of [`check_features`]. Reaching `max_iter` is not
-/// an error: the model is kept and records `converged: false` (liblinear warns).
+/// non-finite values the errors of [`check_features`](crate::check_features).
+/// Reaching `max_iter` is not an error: the model is kept and records
+/// `converged: false` (liblinear warns).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinearSvm {
@@ -151,7 +148,7 @@ impl LinearSvm {
         let mut columns = vec![0.0; n_coords * n_rows];
         let mut buffer = vec![0.0; n_cols];
         for (i, (row, &late)) in features.rows().zip(train.labels).enumerate() {
-            scoring::design_row(standardizer.as_ref(), row, &mut buffer);
+            design_row(standardizer.as_ref(), row, &mut buffer);
             let scale = if late { root_costs[i] } else { -root_costs[i] };
             for (j, x) in buffer.iter().enumerate() {
                 columns[j * n_rows + i] = scale * x;
@@ -168,18 +165,8 @@ impl LinearSvm {
         }
         let (coefficients, bias) = solution.weights.split_at(n_cols);
         let intercept = bias.first().copied().unwrap_or(0.0);
-
-        let scorer = LinearScorer { standardizer: standardizer.as_ref(), coefficients, intercept };
-        let (platt, calibrated_on) = scorer.calibrate(train, validation)?;
-        Ok(LinearSvmModel {
-            standardizer: standardizer.clone(),
-            coefficients: coefficients.to_vec(),
-            intercept,
-            platt,
-            calibrated_on,
-            iterations: solution.iterations,
-            converged: solution.converged,
-        })
+        let record = LinearSvmRecord { iterations: solution.iterations, converged: solution.converged };
+        PlattLinearModel::calibrate(standardizer, coefficients.to_vec(), intercept, record, train, validation)
     }
 }
 
@@ -209,130 +196,31 @@ impl Classifier for LinearSvm {
 
 /// A fitted L1 linear SVM with its Platt calibration.
 ///
-/// The coefficients live on the scale the model was fitted on (after the stored
-/// [`Standardizer`], if any); [`LinearSvmModel::original_scale`] converts them.
-///
-/// Serialised as `{"standardizer": {...} | null, "coefficients": [...],
-/// "intercept": ..., "platt": {"a": ..., "b": ...}, "calibrated_on": "validation" |
-/// "train", "iterations": ..., "converged": ...}`; deserialisation checks that
-/// the parts are finite and consistent.
+/// Serialised as the shared fields of [`PlattLinearModel`] followed by
+/// `"iterations": ..., "converged": ...`.
+pub type LinearSvmModel = PlattLinearModel<LinearSvmRecord>;
+
+/// What the solver of a [`LinearSvmModel`] reports about its run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawModel")]
-pub struct LinearSvmModel {
-    standardizer: Option<Standardizer>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    platt: PlattScaling,
-    calibrated_on: CalibratedOn,
+#[serde(deny_unknown_fields)]
+pub struct LinearSvmRecord {
     iterations: usize,
     converged: bool,
 }
 
+impl FitRecord for LinearSvmRecord {
+    const FAMILY: &'static str = "linear SVM";
+}
+
 impl LinearSvmModel {
-    fn scorer(&self) -> LinearScorer<'_> {
-        LinearScorer {
-            standardizer: self.standardizer.as_ref(),
-            coefficients: &self.coefficients,
-            intercept: self.intercept,
-        }
-    }
-
-    /// The standardiser applied before the coefficients, if any.
-    pub fn standardizer(&self) -> Option<&Standardizer> {
-        self.standardizer.as_ref()
-    }
-
-    /// One coefficient per feature on the fitted scale; exactly 0 for the
-    /// features the L1 penalty removed.
-    pub fn coefficients(&self) -> &[f64] {
-        &self.coefficients
-    }
-
-    /// The bias weight (times the constant feature value 1); 0 without one.
-    pub fn intercept(&self) -> f64 {
-        self.intercept
-    }
-
-    /// The sigmoid that maps decision values to probabilities.
-    pub fn platt(&self) -> PlattScaling {
-        self.platt
-    }
-
-    /// Which rows the sigmoid was fitted on.
-    pub fn calibrated_on(&self) -> CalibratedOn {
-        self.calibrated_on
-    }
-
     /// Outer iterations of the solver.
     pub fn iterations(&self) -> usize {
-        self.iterations
+        self.record().iterations
     }
 
     /// Whether the stopping rule was met within `max_iter`.
     pub fn converged(&self) -> bool {
-        self.converged
-    }
-
-    /// Number of features the model expects.
-    pub fn n_features(&self) -> usize {
-        self.coefficients.len()
-    }
-
-    /// Coefficients and intercept on the raw, unstandardised features.
-    pub fn original_scale(&self) -> (Vec<f64>, f64) {
-        self.scorer().original_scale()
-    }
-
-    /// The SVM's decision values `w . x + b` (positive = late side of the
-    /// margin), before calibration.
-    pub fn decision_function(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
-        Ok(self.scorer().decision_values(features))
-    }
-}
-
-impl FittedClassifier for LinearSvmModel {
-    fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        Ok(self.decision_function(features)?.into_iter().map(|f| self.platt.probability(f)).collect())
-    }
-
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("a fitted model serialises to JSON")
-    }
-}
-
-/// The serialised form, validated into a [`LinearSvmModel`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawModel {
-    standardizer: Option<Standardizer>,
-    coefficients: Vec<f64>,
-    intercept: f64,
-    platt: PlattScaling,
-    calibrated_on: CalibratedOn,
-    iterations: usize,
-    converged: bool,
-}
-
-impl TryFrom<RawModel> for LinearSvmModel {
-    type Error = String;
-
-    fn try_from(raw: RawModel) -> Result<Self, String> {
-        let scorer = LinearScorer {
-            standardizer: raw.standardizer.as_ref(),
-            coefficients: &raw.coefficients,
-            intercept: raw.intercept,
-        };
-        scorer.check("linear SVM")?;
-        Ok(Self {
-            standardizer: raw.standardizer,
-            coefficients: raw.coefficients,
-            intercept: raw.intercept,
-            platt: raw.platt,
-            calibrated_on: raw.calibrated_on,
-            iterations: raw.iterations,
-            converged: raw.converged,
-        })
+        self.record().converged
     }
 }
 
