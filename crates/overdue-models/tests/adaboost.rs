@@ -7,12 +7,15 @@
 //! same split at each tree's root, the same estimator weights and errors, and
 //! the same probabilities up to summation order (measured: below 1e-12).
 
-mod tree_support;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{AdaBoost, AdaBoostModel, Classifier, Criterion, FitOptions, FittedClassifier, ModelError};
 use serde::Deserialize;
-use tree_support::{ACCURACY_BAR, AUPRC_BAR, accuracy, average_precision, bits, data, read_json, with_threads};
+use support::{
+    ACCURACY_BAR, AUPRC_BAR, accuracy, assert_invalid_hyperparameters, assert_same_whatever_the_threads,
+    average_precision, bits, data, read_json,
+};
 
 #[derive(Deserialize)]
 struct Case {
@@ -75,16 +78,10 @@ fn fits_are_bit_identical_across_runs_and_thread_counts() {
     let data = data();
     let params =
         AdaBoost { n_estimators: 20, max_depth: Some(3), criterion: Criterion::Entropy, ..AdaBoost::default() };
-    let fit = |threads: usize| {
-        with_threads(threads, || {
-            let model = params.fit(data.train(), None, &FitOptions { seed: 3 }).unwrap();
-            (model.to_json(), bits(&model.predict_proba(data.test()).unwrap()))
-        })
-    };
-    let first = fit(4);
-    assert_eq!(first, fit(4), "two fits differ");
-    assert_eq!(first, fit(1), "one thread differs from four");
-    assert_eq!(first, fit(3), "three threads differ from four");
+    let first = assert_same_whatever_the_threads("fits", 4, || {
+        let model = params.fit(data.train(), None, &FitOptions { seed: 3 }).unwrap();
+        (model.to_json(), bits(&model.predict_proba(data.test()).unwrap()))
+    });
     // The seed plays no part.
     let other_seed = params.fit(data.train(), None, &FitOptions { seed: 99 }).unwrap();
     assert_eq!(other_seed.to_json(), first.0);
@@ -167,12 +164,7 @@ fn bad_input_gives_the_right_error() {
         (AdaBoost { min_samples_split: 0, ..AdaBoost::default() }, "min_samples_split"),
         (AdaBoost { min_samples_leaf: 0, ..AdaBoost::default() }, "min_samples_leaf"),
     ];
-    for (params, field) in invalid {
-        match params.fit(train, None, &options) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, false);
 }
 
 #[test]

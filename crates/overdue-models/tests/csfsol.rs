@@ -7,91 +7,30 @@
 //! `scripts/make_linear_svm_fixtures.py`), which also records scikit-learn's
 //! L1 `LinearSVC` average precision on the same rows for comparison.
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     CalibratedOn, ClassWeight, Classifier, Csfsol, CsfsolModel, FitOptions, FittedClassifier, ModelError,
 };
 use serde::Deserialize;
+use support::{
+    BadInput, Flat, assert_invalid_hyperparameters, assert_round_trips_through_json, assert_same_whatever_the_threads,
+    average_precision, bits, data_file, read_json, rejects_edited, small_training, with_threads,
+};
 
+const DATA: &str = "csfsol_imbalanced_data.json";
+
+/// The references the data fixture records besides its rows.
 #[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<f32>>,
-    y_train: Vec<bool>,
-    x_validation: Vec<Vec<f32>>,
-    y_validation: Vec<bool>,
-    x_test: Vec<Vec<f32>>,
-    y_test: Vec<bool>,
+struct Reference {
     test_late_share: f64,
     linear_svc_test_average_precision: f64,
 }
 
-/// Flattened copies of the fixture's three parts.
-struct Parts {
-    n_cols: usize,
-    x_train: Vec<f32>,
-    y_train: Vec<bool>,
-    x_validation: Vec<f32>,
-    y_validation: Vec<bool>,
-    x_test: Vec<f32>,
-    y_test: Vec<bool>,
-    test_late_share: f64,
-    svc_average_precision: f64,
-}
-
-impl Parts {
-    fn load() -> Self {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csfsol_imbalanced_data.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let data: Data = serde_json::from_str(&text).unwrap();
-        Self {
-            n_cols: data.feature_names.len(),
-            x_train: data.x_train.concat(),
-            y_train: data.y_train,
-            x_validation: data.x_validation.concat(),
-            y_validation: data.y_validation,
-            x_test: data.x_test.concat(),
-            y_test: data.y_test,
-            test_late_share: data.test_late_share,
-            svc_average_precision: data.linear_svc_test_average_precision,
-        }
-    }
-
-    fn train(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_train, self.n_cols).unwrap(), &self.y_train).unwrap()
-    }
-
-    fn validation(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_validation, self.n_cols).unwrap(), &self.y_validation).unwrap()
-    }
-
-    fn test(&self) -> MatrixView<'_> {
-        MatrixView::new(&self.x_test, self.n_cols).unwrap()
-    }
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        if order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]) {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
+/// The fixture's training, validation and test rows.
+fn parts() -> Flat {
+    data_file(DATA)
 }
 
 fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
@@ -164,53 +103,47 @@ fn the_update_rule_worked_by_hand() {
 
 #[test]
 fn learns_on_imbalanced_data() {
-    let parts = Parts::load();
+    let parts = parts();
     let model = Csfsol::default().fit_model(parts.train(), Some(parts.validation()), &FitOptions::default()).unwrap();
     let proba = model.predict_proba(parts.test()).unwrap();
+    let reference: Reference = read_json(DATA);
+    let (late_share, svc_ap) = (reference.test_late_share, reference.linear_svc_test_average_precision);
     let ap = average_precision(&proba, &parts.y_test);
     let mean = proba.iter().sum::<f64>() / proba.len() as f64;
     let zeros = model.coefficients().iter().filter(|&&w| w == 0.0).count();
     println!(
-        "CSFSOL defaults: AP {ap:.4} (late share {:.4}, LinearSVC {:.4}), mean probability {mean:.4}, {zeros} zero \
-         coefficients, {} updates",
-        parts.test_late_share,
-        parts.svc_average_precision,
+        "CSFSOL defaults: AP {ap:.4} (late share {late_share:.4}, LinearSVC {svc_ap:.4}), mean probability \
+         {mean:.4}, {zeros} zero coefficients, {} updates",
         model.updates()
     );
-    assert!(ap > 2.0 * parts.test_late_share, "AP {ap} is not well above the late share {}", parts.test_late_share);
-    assert!(ap > 0.8 * parts.svc_average_precision, "AP {ap} far below LinearSVC's {}", parts.svc_average_precision);
+    assert!(ap > 2.0 * late_share, "AP {ap} is not well above the late share {late_share}");
+    assert!(ap > 0.8 * svc_ap, "AP {ap} far below LinearSVC's {svc_ap}");
     assert!(proba.iter().all(|p| (0.0..=1.0).contains(p)));
     assert_eq!(model.calibrated_on(), CalibratedOn::Validation);
     // Calibrated on held-out rows, the mean probability is near the late share.
-    assert!((mean - parts.test_late_share).abs() < 0.05, "mean probability {mean}");
+    assert!((mean - late_share).abs() < 0.05, "mean probability {mean}");
 }
 
 #[test]
 fn fits_are_deterministic_per_seed() {
-    let parts = Parts::load();
+    let parts = parts();
     let params = Csfsol { epochs: 3, ..Csfsol::default() };
-    let fit_with = |threads: usize, seed: u64, params: &Csfsol| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions { seed }).unwrap();
-            let proba: Vec<u64> = model.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-            (model.to_json(), proba)
-        })
+    let fit_with = |seed: u64, params: &Csfsol| {
+        let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions { seed }).unwrap();
+        (model.to_json(), bits(&model.predict_proba(parts.test()).unwrap()))
     };
-    let first = fit_with(2, 11, &params);
-    assert_eq!(first, fit_with(2, 11, &params), "two fits with the same seed differ");
-    assert_eq!(first, fit_with(1, 11, &params), "one thread differs from two");
-    assert_eq!(first, fit_with(3, 11, &params), "three threads differ from two");
-    assert_ne!(first.0["coefficients"], fit_with(2, 12, &params).0["coefficients"], "the seed sets the row order");
+    let first = assert_same_whatever_the_threads("fits with the same seed", 2, || fit_with(11, &params));
+    let other_seed = with_threads(2, || fit_with(12, &params));
+    assert_ne!(first.0["coefficients"], other_seed.0["coefficients"], "the seed sets the row order");
 
     // In time order the seed plays no part.
     let ordered = Csfsol { shuffle: false, ..params };
-    assert_eq!(fit_with(2, 11, &ordered), fit_with(2, 12, &ordered));
+    assert_eq!(with_threads(2, || fit_with(11, &ordered)), with_threads(2, || fit_with(12, &ordered)));
 }
 
 #[test]
 fn lambda_controls_sparsity() {
-    let parts = Parts::load();
+    let parts = parts();
     let options = FitOptions::default();
     let zeros = |lambda: f64| {
         let model = Csfsol { lambda, ..Csfsol::default() }.fit_model(parts.train(), None, &options).unwrap();
@@ -226,46 +159,27 @@ fn lambda_controls_sparsity() {
     assert!(proba.iter().all(|&p| p == proba[0] && p.is_finite()), "a zero model predicts one probability");
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
     let params = Csfsol::default();
-    let options = FitOptions::default();
+    BadInput {
+        one_class_late: true,
+        non_finite_training: vec![(4, 1, f32::NEG_INFINITY)],
+        wide: vec![0.0; 3],
+        non_finite_prediction: None,
+    }
+    .assert_rejected_by(&params);
 
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &options), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let all_late = [true; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &all_late).unwrap();
-    assert!(matches!(params.fit(one_class, None, &options), Err(ModelError::OneClass { late: true })));
-
-    let (mut values, labels) = small_training();
-    values[4 * 2 + 1] = f32::NEG_INFINITY;
-    let with_inf = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    assert!(matches!(params.fit(with_inf, None, &options), Err(ModelError::NonFinite { row: 4, column: 1, .. })));
-
+    // Validation rows are checked too.
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
     let nan_values = [1.0, 2.0, 3.0, f32::NAN];
     let nan_labels = [true, false];
     let nan_validation = Samples::new(MatrixView::new(&nan_values, 2).unwrap(), &nan_labels).unwrap();
     assert!(matches!(
-        params.fit(train, Some(nan_validation), &options),
+        params.fit(train, Some(nan_validation), &FitOptions::default()),
         Err(ModelError::NonFinite { row: 1, column: 1, .. })
     ));
-    let model = params.fit(train, None, &options).unwrap();
-    let wide = [0.0_f32; 3];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&wide, 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let invalid = [
         (Csfsol { eta: 0.0, ..Csfsol::default() }, "eta"),
@@ -279,13 +193,7 @@ fn bad_input_gives_the_right_error() {
             "class_weight",
         ),
     ];
-    for (params, field) in invalid {
-        assert!(params.validate().is_err());
-        match params.fit(train, None, &options) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, true);
 }
 
 #[test]
@@ -321,30 +229,23 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
 
 #[test]
 fn fitted_model_round_trips_through_json() {
-    let parts = Parts::load();
+    let parts = parts();
     for standardize in [true, false] {
         let params = Csfsol { standardize, eta: if standardize { 0.002 } else { 1e-6 }, ..Csfsol::default() };
         let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions::default()).unwrap();
-        let json = model.to_json();
+        let (json, _) = assert_round_trips_through_json::<CsfsolModel>(model.as_ref(), parts.test());
         assert_eq!(json["coefficients"].as_array().unwrap().len(), parts.n_cols);
         assert_eq!(json["calibrated_on"], "validation");
         assert_eq!(json["standardizer"].is_null(), !standardize);
 
-        let text = serde_json::to_string(&json).unwrap();
-        let restored: CsfsolModel = serde_json::from_str(&text).unwrap();
-        assert_eq!(restored.to_json(), json);
-        let before: Vec<u64> = model.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-        let after: Vec<u64> = restored.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-        assert_eq!(before, after);
-
-        let mut unknown = json.clone();
-        unknown["epochs"] = serde_json::json!(1);
-        assert!(serde_json::from_value::<CsfsolModel>(unknown).is_err());
-        let mut missing = json.clone();
-        missing.as_object_mut().unwrap().remove("platt");
-        assert!(serde_json::from_value::<CsfsolModel>(missing).is_err());
-        let mut short = json.clone();
-        short["coefficients"].as_array_mut().unwrap().pop();
-        assert_eq!(serde_json::from_value::<CsfsolModel>(short).is_err(), standardize);
+        let rejects = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<CsfsolModel>(&json, edit);
+        assert!(rejects(&|j| j["epochs"] = serde_json::json!(1)));
+        assert!(rejects(&|j| {
+            j.as_object_mut().unwrap().remove("platt");
+        }));
+        let short = rejects(&|j| {
+            j["coefficients"].as_array_mut().unwrap().pop();
+        });
+        assert_eq!(short, standardize);
     }
 }

@@ -9,15 +9,18 @@
 //! probabilities; for the others (fully grown trees, whose small nodes are full
 //! of ties) only the quality can be compared, against the bar.
 
-mod tree_support;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassWeight, Classifier, Criterion, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier, MaxFeatures,
-    ModelError, split_entropy, split_gini,
+    split_entropy, split_gini,
 };
 use serde::Deserialize;
-use tree_support::{ACCURACY_BAR, AUPRC_BAR, Flat, accuracy, average_precision, bits, data, read_json, with_threads};
+use support::{
+    ACCURACY_BAR, AUPRC_BAR, BadInput, Flat, accuracy, assert_invalid_hyperparameters,
+    assert_same_whatever_the_threads, average_precision, bits, data, read_json, rejects_edited, small_training,
+};
 
 #[derive(Deserialize)]
 struct TreeCase {
@@ -312,16 +315,10 @@ fn fits_are_bit_identical_across_runs_and_thread_counts() {
         DecisionTree { criterion: Criterion::Entropy, class_weight: ClassWeight::Balanced, ..DecisionTree::default() },
         DecisionTree { max_features: MaxFeatures::Sqrt, ..DecisionTree::default() },
     ] {
-        let fit = |threads: usize| {
-            with_threads(threads, || {
-                let model = params.fit(data.train(), None, &FitOptions { seed: 7 }).unwrap();
-                (model.to_json(), bits(&model.predict_proba(data.test()).unwrap()))
-            })
-        };
-        let first = fit(4);
-        assert_eq!(first, fit(4), "{params:?}: two fits differ");
-        assert_eq!(first, fit(1), "{params:?}: one thread differs from four");
-        assert_eq!(first, fit(3), "{params:?}: three threads differ from four");
+        assert_same_whatever_the_threads(&format!("{params:?}"), 4, || {
+            let model = params.fit(data.train(), None, &FitOptions { seed: 7 }).unwrap();
+            (model.to_json(), bits(&model.predict_proba(data.test()).unwrap()))
+        });
     }
 }
 
@@ -411,49 +408,18 @@ fn values_closer_than_sklearns_feature_threshold_are_not_split() {
 
 // --- Bad input and serde ----------------------------------------------------
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
-    let params = DecisionTree::default();
-    let options = FitOptions::default();
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &options), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let all_on_time = [false; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &all_on_time).unwrap();
-    assert!(matches!(params.fit(one_class, None, &options), Err(ModelError::OneClass { late: false })));
-
-    let (mut values, labels) = small_training();
-    values[3 * 2] = f32::NAN;
-    let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_nan, None, &options) {
-        Err(ModelError::NonFinite { row: 3, column: 0, value }) => assert!(value.is_nan()),
-        other => panic!("expected NonFinite at row 3, column 0, got {:?}", other.err()),
+    BadInput {
+        one_class_late: false,
+        non_finite_training: vec![(3, 0, f32::NAN), (2, 1, f32::NEG_INFINITY)],
+        wide: vec![0.0; 6],
+        non_finite_prediction: Some((vec![1.0, f32::NAN], 0, 1)),
     }
-    let (mut values, labels) = small_training();
-    values[5] = f32::NEG_INFINITY;
-    let with_inf = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    assert!(matches!(params.fit(with_inf, None, &options), Err(ModelError::NonFinite { row: 2, column: 1, .. })));
+    .assert_rejected_by(&DecisionTree::default());
 
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    let model = params.fit(train, None, &options).unwrap();
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[0.0; 6], 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[1.0, f32::NAN], 2).unwrap()),
-        Err(ModelError::NonFinite { row: 0, column: 1, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let invalid = [
         (DecisionTree { max_depth: Some(0), ..DecisionTree::default() }, "max_depth"),
@@ -471,12 +437,7 @@ fn bad_input_gives_the_right_error() {
             "class_weight",
         ),
     ];
-    for (params, field) in invalid {
-        match params.fit(train, None, &options) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, false);
     // Only the count above the width needs the data to be detected.
     assert!(DecisionTree { max_features: MaxFeatures::Count(3), ..DecisionTree::default() }.validate().is_ok());
 }
@@ -525,11 +486,7 @@ fn fitted_tree_round_trips_through_json_and_rejects_broken_trees() {
     assert_eq!(restored, model);
     assert_eq!(bits(&restored.predict_proba(data.test()).unwrap()), bits(&model.predict_proba(data.test()).unwrap()));
 
-    let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
-        let mut j = json.clone();
-        edit(&mut j);
-        serde_json::from_value::<DecisionTreeModel>(j).is_err()
-    };
+    let broken = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<DecisionTreeModel>(&json, edit);
     assert!(broken(&|j| j["extra"] = 1.into()));
     assert!(broken(&|j| j["nodes"] = serde_json::json!([])));
     assert!(broken(&|j| j["nodes"][0]["split"]["left"] = 0.into()), "a cycle");

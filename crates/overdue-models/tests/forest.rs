@@ -10,14 +10,14 @@
 //! 100-tree forests on these data spread by about 0.005 in both, so the two
 //! means differ by a few thousandths by chance alone.
 
-mod tree_support;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassWeight, Classifier, FitOptions, FittedClassifier, MaxFeatures, ModelError, RandomForest, RandomForestModel,
 };
 use serde::Deserialize;
-use tree_support::{ACCURACY_BAR, AUPRC_BAR, Flat, accuracy, average_precision, bits, data, data_file, read_json};
+use support::{ACCURACY_BAR, AUPRC_BAR, Flat, accuracy, average_precision, bits, data, data_file, read_json};
 
 /// How far the mean out-of-bag accuracy may be from scikit-learn's.
 const OOB_BAR: f64 = 0.015;
@@ -111,7 +111,7 @@ fn the_same_seed_gives_the_same_forest_whatever_the_threads() {
     let data = data_file("gbdt_data.json");
     let params = small_forest();
     let predict = |threads: usize, seed: u64| {
-        tree_support::with_threads(threads, || {
+        support::with_threads(threads, || {
             let model = fit(&params, &data, seed);
             (bits(&model.predict_proba(data.test()).unwrap()), model.oob_score())
         })

@@ -10,7 +10,7 @@
 //! (`round(h * n / H)`) where we count rows exactly, and near-ties fall either
 //! way with summation order; run with `--nocapture` to see the differences.
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::tree::Growth;
@@ -18,45 +18,14 @@ use overdue_models::{
     Classifier, FitOptions, FittedClassifier, GradientBoostedTrees, GradientBoostedTreesModel, ModelError,
 };
 use serde::Deserialize;
+use support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
+    large_training_set, read_json, rejects_edited, small_training, with_threads,
+};
 
 const AUPRC_TOLERANCE: f64 = 0.01;
 const ACCURACY_TOLERANCE: f64 = 0.01;
-
-#[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<Option<f32>>>,
-    y_train: Vec<bool>,
-    x_validation: Vec<Vec<Option<f32>>>,
-    y_validation: Vec<bool>,
-    x_test: Vec<Vec<Option<f32>>>,
-    y_test: Vec<bool>,
-}
-
-/// The three parts as flat row-major matrices (null = NaN).
-struct Parts {
-    n_cols: usize,
-    x_train: Vec<f32>,
-    y_train: Vec<bool>,
-    x_validation: Vec<f32>,
-    y_validation: Vec<bool>,
-    x_test: Vec<f32>,
-    y_test: Vec<bool>,
-}
-
-impl Parts {
-    fn train(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_train, self.n_cols).unwrap(), &self.y_train).unwrap()
-    }
-
-    fn validation(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_validation, self.n_cols).unwrap(), &self.y_validation).unwrap()
-    }
-
-    fn test(&self) -> MatrixView<'_> {
-        MatrixView::new(&self.x_test, self.n_cols).unwrap()
-    }
-}
 
 /// LightGBM's first tree, in the Rust layout.
 #[derive(Deserialize)]
@@ -81,62 +50,8 @@ struct Case {
     test_auprc: f64,
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let text = std::fs::read_to_string(fixture_path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
-}
-
-fn flat(rows: &[Vec<Option<f32>>]) -> Vec<f32> {
-    rows.iter().flatten().map(|v| v.unwrap_or(f32::NAN)).collect()
-}
-
-fn parts(name: &str) -> Parts {
-    let data: Data = read_json(name);
-    Parts {
-        n_cols: data.feature_names.len(),
-        x_train: flat(&data.x_train),
-        y_train: data.y_train,
-        x_validation: flat(&data.x_validation),
-        y_validation: data.y_validation,
-        x_test: flat(&data.x_test),
-        y_test: data.y_test,
-    }
-}
-
-fn data() -> Parts {
-    parts("gbdt_data.json")
-}
-
-fn accuracy(proba: &[f64], labels: &[bool]) -> f64 {
-    let correct = proba.iter().zip(labels).filter(|&(&p, &y)| (p >= 0.5) == y).count();
-    correct as f64 / labels.len() as f64
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        let group_ends = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
-        if group_ends {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
+fn data() -> Flat {
+    data_file("gbdt_data.json")
 }
 
 fn mean_log_loss(proba: &[f64], labels: &[bool]) -> f64 {
@@ -150,7 +65,7 @@ fn mean_log_loss(proba: &[f64], labels: &[bool]) -> f64 {
 /// counts. Missing directions are compared where the node had training rows
 /// with a missing value (elsewhere both sides of LightGBM's tie are equal up
 /// to rounding, and for features never missing LightGBM reads NaN as 0).
-fn assert_first_tree_is_lightgbms(name: &str, model: &GradientBoostedTreesModel, case: &Case, data: &Parts) {
+fn assert_first_tree_is_lightgbms(name: &str, model: &GradientBoostedTreesModel, case: &Case, data: &Flat) {
     let ours = &model.trees()[0];
     let theirs = &case.first_tree;
     assert!((model.init_score() - case.init_score).abs() < 1e-12, "{name}: starting score");
@@ -189,7 +104,7 @@ fn assert_first_tree_is_lightgbms(name: &str, model: &GradientBoostedTreesModel,
 /// counts do not bind `min_data_in_leaf` in the first tree).
 fn check_case(name: &str, same_first_tree: bool) -> GradientBoostedTreesModel {
     let case: Case = read_json(&format!("gbdt_{name}.json"));
-    let data = parts(&case.data);
+    let data = data_file(&case.data);
     let params: GradientBoostedTrees = serde_json::from_value(case.hyperparameters.clone()).unwrap();
     let model = params.fit_model(data.train(), Some(data.validation()), &FitOptions::default()).unwrap();
     if same_first_tree {
@@ -225,9 +140,7 @@ fn check_case(name: &str, same_first_tree: bool) -> GradientBoostedTreesModel {
 
 #[test]
 fn average_precision_helper_matches_sklearn_on_a_small_example() {
-    // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333...
-    let ap = average_precision(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
-    assert!((ap - 5.0 / 6.0).abs() < 1e-12, "{ap}");
+    assert_average_precision_matches_sklearns_example();
 }
 
 #[test]
@@ -286,7 +199,8 @@ fn early_stopping_stops_and_keeps_the_best_round() {
     // The kept model's validation loss is the recorded best, and lower than
     // with one tree fewer or the trees that followed.
     let loss_of = |model: &GradientBoostedTreesModel| {
-        mean_log_loss(&model.predict_proba(data.validation().features).unwrap(), &data.y_validation)
+        let validation = data.validation();
+        mean_log_loss(&model.predict_proba(validation.features).unwrap(), validation.labels)
     };
     let recorded = model.best_validation_loss().unwrap();
     assert!((loss_of(&model) - recorded).abs() < 1e-12, "{} vs {recorded}", loss_of(&model));
@@ -298,10 +212,7 @@ fn early_stopping_stops_and_keeps_the_best_round() {
     // Without early stopping, the same number of trees is the same model.
     let plain = GradientBoostedTrees { n_trees: best, ..GradientBoostedTrees::default() };
     let plain = plain.fit_model(data.train(), None, &FitOptions::default()).unwrap();
-    let bits = |m: &GradientBoostedTreesModel| -> Vec<u64> {
-        m.predict_proba(data.test()).unwrap().iter().map(|p| p.to_bits()).collect()
-    };
-    assert_eq!(bits(&plain), bits(&model));
+    assert_eq!(bits(&plain.predict_proba(data.test()).unwrap()), bits(&model.predict_proba(data.test()).unwrap()));
 }
 
 #[test]
@@ -324,23 +235,6 @@ fn early_stopping_needs_validation_rows() {
     ));
 }
 
-/// The fixture's training rows, tiled with a small perturbation, so that
-/// histograms and predictions run on several threads.
-fn large_training_set(data: &Parts, copies: usize) -> (Vec<f32>, Vec<bool>) {
-    let mut values = Vec::new();
-    let mut labels = Vec::new();
-    for copy in 0..copies {
-        for (i, (row, &y)) in data.x_train.chunks(data.n_cols).zip(&data.y_train).enumerate() {
-            values.extend(row.iter().enumerate().map(|(j, &v)| {
-                let jitter = ((copy * 31 + i * 7 + j * 3) % 17) as f32 / 17.0 - 0.5;
-                v * (1.0 + 0.01 * jitter)
-            }));
-            labels.push(if (copy + i) % 13 == 0 { !y } else { y });
-        }
-    }
-    (values, labels)
-}
-
 #[test]
 fn fits_are_bit_identical_across_runs_and_thread_counts() {
     let data = data();
@@ -355,19 +249,12 @@ fn fits_are_bit_identical_across_runs_and_thread_counts() {
         early_stopping_rounds: Some(5),
         ..GradientBoostedTrees::default()
     };
-    let fit_with = |threads: usize, seed: u64| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = params.fit(train, Some(data.validation()), &FitOptions { seed }).unwrap();
-            let proba = model.predict_proba(data.test()).unwrap();
-            proba.iter().map(|p| p.to_bits()).collect::<Vec<u64>>()
-        })
+    let fit_with = |seed: u64| {
+        let model = params.fit(train, Some(data.validation()), &FitOptions { seed }).unwrap();
+        bits(&model.predict_proba(data.test()).unwrap())
     };
-    let first = fit_with(2, 7);
-    assert_eq!(first, fit_with(2, 7), "two fits differ");
-    assert_eq!(first, fit_with(1, 7), "one thread differs from two");
-    assert_eq!(first, fit_with(3, 7), "three threads differ from two");
-    assert_ne!(first, fit_with(2, 8), "the seed must drive bagging and column sampling");
+    let first = assert_same_whatever_the_threads("fits", 2, || fit_with(7));
+    assert_ne!(first, with_threads(2, || fit_with(8)), "the seed must drive bagging and column sampling");
 }
 
 #[test]
@@ -438,31 +325,16 @@ fn missing_values_are_routed_at_training_and_prediction() {
     assert!(proba.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
     let params = GradientBoostedTrees { min_data_in_leaf: 1, ..GradientBoostedTrees::default() };
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &FitOptions::default()), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let all_late = [true; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &all_late).unwrap();
-    assert!(matches!(params.fit(one_class, None, &FitOptions::default()), Err(ModelError::OneClass { late: true })));
-
-    let (mut values, labels) = small_training();
-    values[2 * 2 + 1] = f32::INFINITY;
-    let with_inf = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_inf, None, &FitOptions::default()) {
-        Err(ModelError::NonFinite { row: 2, column: 1, value }) => assert_eq!(value, f32::INFINITY),
-        other => panic!("expected NonFinite at row 2, column 1, got {:?}", other.err()),
+    BadInput {
+        one_class_late: true,
+        non_finite_training: vec![(2, 1, f32::INFINITY)],
+        wide: vec![0.0; 6],
+        non_finite_prediction: Some((vec![1.0, f32::NEG_INFINITY], 0, 1)),
     }
+    .assert_rejected_by(&params);
 
     let (mut values, labels) = small_training();
     values[3] = f32::NAN;
@@ -471,18 +343,6 @@ fn bad_input_gives_the_right_error() {
 
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    let model = params.fit(train, None, &FitOptions::default()).unwrap();
-    let wide = [0.0_f32; 6];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&wide, 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    let inf = [1.0, f32::NEG_INFINITY];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&inf, 2).unwrap()),
-        Err(ModelError::NonFinite { row: 0, column: 1, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let d = GradientBoostedTrees::default;
     let invalid = [
@@ -503,13 +363,7 @@ fn bad_input_gives_the_right_error() {
         (GradientBoostedTrees { early_stopping_rounds: Some(0), ..d() }, "early_stopping_rounds"),
         (GradientBoostedTrees { scale_pos_weight: 0.0, ..d() }, "scale_pos_weight"),
     ];
-    for (params, field) in invalid {
-        assert!(matches!(params.validate(), Err(ModelError::InvalidHyperparameter { name, .. }) if name == field));
-        match params.fit(train, None, &FitOptions::default()) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, true);
 }
 
 #[test]
@@ -554,26 +408,15 @@ fn fitted_model_round_trips_through_json() {
     let params =
         GradientBoostedTrees { n_trees: 20, early_stopping_rounds: Some(3), ..GradientBoostedTrees::default() };
     let model = params.fit_model(data.train(), Some(data.validation()), &FitOptions::default()).unwrap();
-    let json = model.to_json();
+    let (json, restored) = assert_round_trips_through_json::<GradientBoostedTreesModel>(&model, data.test());
+    assert_eq!(restored, model);
     assert_eq!(json["n_features"], 12);
     assert!(json["init_score"].is_f64());
     assert_eq!(json["trees"].as_array().unwrap().len(), model.trees().len());
     assert_eq!(json["best_iteration"], model.best_iteration().unwrap());
     assert!(json.get("packed").is_none());
 
-    let text = serde_json::to_string(&json).unwrap();
-    let restored: GradientBoostedTreesModel = serde_json::from_str(&text).unwrap();
-    assert_eq!(restored, model);
-    assert_eq!(restored.to_json(), json);
-    let before: Vec<u64> = model.predict_proba(data.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-    let after: Vec<u64> = restored.predict_proba(data.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-    assert_eq!(before, after);
-
-    let rejected = |edit: &dyn Fn(&mut serde_json::Value)| {
-        let mut broken = json.clone();
-        edit(&mut broken);
-        serde_json::from_value::<GradientBoostedTreesModel>(broken).is_err()
-    };
+    let rejected = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<GradientBoostedTreesModel>(&json, edit);
     assert!(rejected(&|j| j["extra"] = serde_json::json!(1)));
     assert!(rejected(&|j| j["n_features"] = serde_json::json!(2)), "splits on features beyond n_features");
     assert!(rejected(&|j| j["init_score"] = serde_json::json!(null)));

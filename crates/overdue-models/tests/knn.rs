@@ -9,28 +9,17 @@
 //! our documented rule instead: ties at the k-th distance go to the lower
 //! training row index.
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     Classifier, FitOptions, FittedClassifier, KNearestNeighbors, KNearestNeighborsModel, ModelError, NeighborWeights,
 };
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<f32>>,
-    y_train: Vec<bool>,
-    x_test: Vec<Vec<f32>>,
-    y_test: Vec<bool>,
-}
-
-impl Data {
-    fn n_cols(&self) -> usize {
-        self.feature_names.len()
-    }
-}
+use support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_round_trips_through_json,
+    assert_same_whatever_the_threads, average_precision, bits, data_file, read_json, rejects_edited, small_training,
+};
 
 #[derive(Deserialize)]
 struct Case {
@@ -45,57 +34,18 @@ struct Case {
     sklearn_test_proba: Option<Vec<f64>>,
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let text = std::fs::read_to_string(fixture_path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
-}
-
-fn shared_data() -> Data {
-    read_json("naive_bayes_knn_data.json")
-}
-
-fn accuracy(proba: &[f64], labels: &[bool]) -> f64 {
-    let correct = proba.iter().zip(labels).filter(|&(&p, &y)| (p >= 0.5) == y).count();
-    correct as f64 / labels.len() as f64
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        if order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]) {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
+fn shared_data() -> Flat {
+    data_file("naive_bayes_knn_data.json")
 }
 
 /// Fits one fixture case and returns our test probabilities with the case.
-fn run_case(name: &str) -> (Vec<f64>, Case, Data) {
+fn run_case(name: &str) -> (Vec<f64>, Case, Flat) {
     let case: Case = read_json(&format!("knn_{name}.json"));
     assert!(case.warnings.is_empty(), "{name}: sklearn warned: {:?}", case.warnings);
-    let data: Data = read_json(&case.data);
+    let data = data_file(&case.data);
     let params: KNearestNeighbors = serde_json::from_value(case.hyperparameters.clone()).unwrap();
-    let x_train = data.x_train.concat();
-    let x_test = data.x_test.concat();
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let model = params.fit_model(train).unwrap();
-    let proba = model.predict_proba(MatrixView::new(&x_test, data.n_cols()).unwrap()).unwrap();
+    let model = params.fit_model(data.train()).unwrap();
+    let proba = model.predict_proba(data.test()).unwrap();
     assert_eq!(proba.len(), case.test_proba.len());
     (proba, case, data)
 }
@@ -116,8 +66,7 @@ fn check_exact(name: &str) {
 
 #[test]
 fn average_precision_helper_matches_sklearn_on_a_small_example() {
-    let ap = average_precision(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
-    assert!((ap - 5.0 / 6.0).abs() < 1e-12, "{ap}");
+    assert_average_precision_matches_sklearns_example();
 }
 
 #[test]
@@ -161,18 +110,16 @@ fn ties_at_the_kth_distance_go_to_the_lower_training_index() {
     assert_eq!(proba, case.test_proba);
     println!("tie_break: sklearn's KD-tree gave {:?}", case.sklearn_test_proba);
 
-    let x_train = data.x_train.concat();
-    let train = Samples::new(MatrixView::new(&x_train, 2).unwrap(), &data.y_train).unwrap();
     let params = KNearestNeighbors { k: 3, standardize: false, ..KNearestNeighbors::default() };
-    let model = params.fit_model(train).unwrap();
+    let model = params.fit_model(data.train()).unwrap();
     let neighbors = model.neighbors(MatrixView::new(&[0.0, 0.0], 2).unwrap()).unwrap();
     assert_eq!(neighbors, vec![vec![(5, 0.5), (1, 1.0), (2, 1.0)]]);
 }
 
 /// The fixture's training rows twice over (the copy with flipped labels), so
 /// that every row has an exact duplicate: ties everywhere.
-fn duplicated_training(data: &Data) -> (Vec<f32>, Vec<bool>) {
-    let values: Vec<f32> = data.x_train.concat().repeat(2);
+fn duplicated_training(data: &Flat) -> (Vec<f32>, Vec<bool>) {
+    let values: Vec<f32> = data.x_train.repeat(2);
     let labels: Vec<bool> = data.y_train.iter().copied().chain(data.y_train.iter().map(|&y| !y)).collect();
     (values, labels)
 }
@@ -180,13 +127,13 @@ fn duplicated_training(data: &Data) -> (Vec<f32>, Vec<bool>) {
 #[test]
 fn neighbors_are_those_of_an_exhaustive_scan_even_with_duplicates() {
     let data = shared_data();
-    let n_cols = data.n_cols();
+    let n_cols = data.n_cols;
     let (values, labels) = duplicated_training(&data);
     let train = Samples::new(MatrixView::new(&values, n_cols).unwrap(), &labels).unwrap();
     let k = 6;
     let model = KNearestNeighbors { k, ..KNearestNeighbors::default() }.fit_model(train).unwrap();
     // Queries: the test rows and some training rows (exact matches, duplicated).
-    let queries: Vec<f32> = data.x_test.concat().into_iter().chain(data.x_train[..50].concat()).collect();
+    let queries: Vec<f32> = data.x_test.iter().chain(&data.x_train[..50 * n_cols]).copied().collect();
     let found = model.neighbors(MatrixView::new(&queries, n_cols).unwrap()).unwrap();
 
     let s = model.standardizer().unwrap();
@@ -210,23 +157,16 @@ fn neighbors_are_those_of_an_exhaustive_scan_even_with_duplicates() {
 #[test]
 fn predictions_are_bit_identical_across_runs_and_thread_counts() {
     let data = shared_data();
-    let n_cols = data.n_cols();
+    let n_cols = data.n_cols;
     let (values, labels) = duplicated_training(&data);
     let train = Samples::new(MatrixView::new(&values, n_cols).unwrap(), &labels).unwrap();
-    let x_test = data.x_test.concat().repeat(3);
+    let x_test = data.x_test.repeat(3);
     let test = MatrixView::new(&x_test, n_cols).unwrap();
     let params = KNearestNeighbors { k: 9, weights: NeighborWeights::Distance, standardize: true };
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = params.fit(train, None, &FitOptions::default()).unwrap();
-            model.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect::<Vec<u64>>()
-        })
-    };
-    let first = run(4);
-    assert_eq!(first, run(4), "two runs differ");
-    assert_eq!(first, run(1), "one thread differs from four");
-    assert_eq!(first, run(3), "three threads differ from four");
+    assert_same_whatever_the_threads("predictions", 4, || {
+        let model = params.fit(train, None, &FitOptions::default()).unwrap();
+        bits(&model.predict_proba(test).unwrap())
+    });
 }
 
 #[test]
@@ -246,45 +186,20 @@ fn huge_feature_values_are_searched_exactly() {
     assert_eq!(proba[0], 0.5);
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
     let params = KNearestNeighbors::default();
     let options = FitOptions::default();
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &options), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let late = [true; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &late).unwrap();
-    assert!(matches!(params.fit(one_class, None, &options), Err(ModelError::OneClass { late: true })));
-
-    let (mut values, labels) = small_training();
-    values[4 * 2 + 1] = f32::NAN;
-    let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_nan, None, &options) {
-        Err(ModelError::NonFinite { row: 4, column: 1, value }) => assert!(value.is_nan()),
-        other => panic!("expected NonFinite at row 4, column 1, got {:?}", other.err()),
+    BadInput {
+        one_class_late: true,
+        non_finite_training: vec![(4, 1, f32::NAN)],
+        wide: vec![0.0; 3],
+        non_finite_prediction: Some((vec![1.0, 2.0, 0.0, f32::NAN], 1, 1)),
     }
+    .assert_rejected_by(&params);
 
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    let model = params.fit(train, None, &options).unwrap();
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[0.0; 3], 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[1.0, 2.0, 0.0, f32::NAN], 2).unwrap()),
-        Err(ModelError::NonFinite { row: 1, column: 1, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     // k = 0 is invalid before any data is seen.
     let zero = KNearestNeighbors { k: 0, ..KNearestNeighbors::default() };
@@ -324,16 +239,11 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
 #[test]
 fn fitted_model_round_trips_through_json() {
     let data = shared_data();
-    let n_cols = data.n_cols();
-    let x_train = data.x_train.concat();
-    let x_test = data.x_test.concat();
-    let train = Samples::new(MatrixView::new(&x_train, n_cols).unwrap(), &data.y_train).unwrap();
-    let test = MatrixView::new(&x_test, n_cols).unwrap();
-
+    let n_cols = data.n_cols;
     for standardize in [true, false] {
         let params = KNearestNeighbors { k: 7, weights: NeighborWeights::Distance, standardize };
-        let model = params.fit(train, None, &FitOptions::default()).unwrap();
-        let json = model.to_json();
+        let model = params.fit(data.train(), None, &FitOptions::default()).unwrap();
+        let (json, _) = assert_round_trips_through_json::<KNearestNeighborsModel>(model.as_ref(), data.test());
         assert_eq!(json["k"], 7);
         assert_eq!(json["weights"], "distance");
         assert_eq!(json["n_features"], n_cols);
@@ -341,24 +251,12 @@ fn fitted_model_round_trips_through_json() {
         assert_eq!(json["labels"].as_array().unwrap().len(), data.y_train.len());
         assert_eq!(json["standardizer"].is_null(), !standardize);
 
-        let text = serde_json::to_string(&json).unwrap();
-        let restored: KNearestNeighborsModel = serde_json::from_str(&text).unwrap();
-        assert_eq!(restored.to_json(), json);
-        let before: Vec<u64> = model.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-        let after: Vec<u64> = restored.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-        assert_eq!(before, after);
-
-        let mut unknown = json.clone();
-        unknown["extra"] = serde_json::json!(1);
-        assert!(serde_json::from_value::<KNearestNeighborsModel>(unknown).is_err());
-        let mut short = json.clone();
-        short["points"].as_array_mut().unwrap().pop();
-        assert!(serde_json::from_value::<KNearestNeighborsModel>(short).is_err());
-        let mut too_many = json.clone();
-        too_many["k"] = serde_json::json!(data.y_train.len() + 1);
-        assert!(serde_json::from_value::<KNearestNeighborsModel>(too_many).is_err());
-        let mut no_features = json.clone();
-        no_features["n_features"] = serde_json::json!(0);
-        assert!(serde_json::from_value::<KNearestNeighborsModel>(no_features).is_err());
+        let rejects = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<KNearestNeighborsModel>(&json, edit);
+        assert!(rejects(&|j| j["extra"] = serde_json::json!(1)));
+        assert!(rejects(&|j| {
+            j["points"].as_array_mut().unwrap().pop();
+        }));
+        assert!(rejects(&|j| j["k"] = serde_json::json!(data.y_train.len() + 1)));
+        assert!(rejects(&|j| j["n_features"] = serde_json::json!(0)));
     }
 }

@@ -19,7 +19,7 @@
 //! objective, which both solvers land on exactly), accuracy within 0.5 points
 //! and average precision within 0.01 (both agree to all printed digits).
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
@@ -27,57 +27,18 @@ use overdue_models::{
     PlattScaling,
 };
 use serde::Deserialize;
+use support::{
+    BadInput, Flat, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
+    rejects_edited, small_training, with_threads,
+};
 
 /// Largest allowed coefficient difference, relative to sklearn's coefficient norm.
 const COEFFICIENT_TOLERANCE: f64 = 1e-6;
 
-#[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<f32>>,
-    y_train: Vec<bool>,
-    x_validation: Vec<Vec<f32>>,
-    y_validation: Vec<bool>,
-    x_test: Vec<Vec<f32>>,
-    y_test: Vec<bool>,
-}
-
-/// Flattened copies of the fixture's three parts.
-struct Parts {
-    n_cols: usize,
-    x_train: Vec<f32>,
-    y_train: Vec<bool>,
-    x_validation: Vec<f32>,
-    y_validation: Vec<bool>,
-    x_test: Vec<f32>,
-    y_test: Vec<bool>,
-}
-
-impl Parts {
-    fn load() -> Self {
-        let data: Data = read_json("linear_svm_data.json");
-        Self {
-            n_cols: data.feature_names.len(),
-            x_train: data.x_train.concat(),
-            y_train: data.y_train,
-            x_validation: data.x_validation.concat(),
-            y_validation: data.y_validation,
-            x_test: data.x_test.concat(),
-            y_test: data.y_test,
-        }
-    }
-
-    fn train(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_train, self.n_cols).unwrap(), &self.y_train).unwrap()
-    }
-
-    fn validation(&self) -> Samples<'_> {
-        Samples::new(MatrixView::new(&self.x_validation, self.n_cols).unwrap(), &self.y_validation).unwrap()
-    }
-
-    fn test(&self) -> MatrixView<'_> {
-        MatrixView::new(&self.x_test, self.n_cols).unwrap()
-    }
+/// The fixture's training, validation and test rows.
+fn parts() -> Flat {
+    data_file("linear_svm_data.json")
 }
 
 #[derive(Deserialize)]
@@ -103,37 +64,6 @@ struct PlattCase {
     gradient_norm: f64,
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let text = std::fs::read_to_string(fixture_path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        if order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]) {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
-}
-
 /// The SVM objective of a fitted model on its training rows:
 /// `||w||_1 + |b| + sum_i C_i max(0, 1 - y_i f_i)^2`.
 fn objective(model: &LinearSvmModel, params: &LinearSvm, train: Samples<'_>) -> f64 {
@@ -154,7 +84,7 @@ fn objective(model: &LinearSvmModel, params: &LinearSvm, train: Samples<'_>) -> 
 fn check_case(name: &str) {
     let case: Case = read_json(&format!("linear_svm_{name}.json"));
     assert!(case.warnings.is_empty(), "{name}: sklearn warned: {:?}", case.warnings);
-    let parts = Parts::load();
+    let parts = parts();
     let params: LinearSvm = serde_json::from_value(case.hyperparameters.clone()).unwrap();
     let model = params.fit_model(parts.train(), Some(parts.validation()), &FitOptions::default()).unwrap();
     assert!(model.converged(), "{name}: not converged in {} iterations", model.iterations());
@@ -194,9 +124,7 @@ fn check_case(name: &str) {
 
 #[test]
 fn average_precision_helper_matches_sklearn_on_a_small_example() {
-    // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333...
-    let ap = average_precision(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
-    assert!((ap - 5.0 / 6.0).abs() < 1e-12, "{ap}");
+    assert_average_precision_matches_sklearns_example();
 }
 
 #[test]
@@ -222,7 +150,7 @@ fn default_tolerance_lands_near_the_optimum() {
     // With sklearn's default tol = 1e-4 the fit stops earlier; it must still be
     // close to the tight optimum in objective and ranking.
     let case: Case = read_json("linear_svm_c0.1_weighted.json");
-    let parts = Parts::load();
+    let parts = parts();
     let params =
         LinearSvm { c: 0.1, class_weight: ClassWeight::Custom { late: 4.0, on_time: 1.0 }, ..LinearSvm::default() };
     let model = params.fit_model(parts.train(), None, &FitOptions::default()).unwrap();
@@ -255,7 +183,7 @@ fn platt_scaling_matches_scipy_and_the_hand_checked_case() {
 
 #[test]
 fn probabilities_are_calibrated_on_validation_when_given_and_on_train_otherwise() {
-    let parts = Parts::load();
+    let parts = parts();
     let params = LinearSvm::default();
     let options = FitOptions::default();
     let on_validation = params.fit_model(parts.train(), Some(parts.validation()), &options).unwrap();
@@ -273,8 +201,9 @@ fn probabilities_are_calibrated_on_validation_when_given_and_on_train_otherwise(
     assert_eq!(on_empty.platt(), on_train.platt());
 
     // The validation sigmoid is the one Platt fits on the validation decision values.
-    let scores = on_validation.decision_function(parts.validation().features).unwrap();
-    assert_eq!(on_validation.platt(), PlattScaling::fit(&scores, &parts.y_validation).unwrap());
+    let validation = parts.validation();
+    let scores = on_validation.decision_function(validation.features).unwrap();
+    assert_eq!(on_validation.platt(), PlattScaling::fit(&scores, validation.labels).unwrap());
 
     // Probabilities: in [0, 1], increasing with the decision value.
     let proba = on_validation.predict_proba(parts.test()).unwrap();
@@ -292,23 +221,15 @@ fn probabilities_are_calibrated_on_validation_when_given_and_on_train_otherwise(
 
 #[test]
 fn fits_are_deterministic_per_seed_and_seeds_reach_the_same_optimum() {
-    let parts = Parts::load();
+    let parts = parts();
     let params = LinearSvm { c: 0.1, tol: 1e-6, ..LinearSvm::default() };
-    let fit_with = |threads: usize, seed: u64| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions { seed }).unwrap();
-            let json = model.to_json();
-            let proba: Vec<u64> = model.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-            (json, proba)
-        })
+    let fit_with = |seed: u64| {
+        let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions { seed }).unwrap();
+        (model.to_json(), bits(&model.predict_proba(parts.test()).unwrap()))
     };
-    let first = fit_with(2, 7);
-    assert_eq!(first, fit_with(2, 7), "two fits with the same seed differ");
-    assert_eq!(first, fit_with(1, 7), "one thread differs from two");
-    assert_eq!(first, fit_with(3, 7), "three threads differ from two");
+    let first = assert_same_whatever_the_threads("fits with the same seed", 2, || fit_with(7));
 
-    let other = fit_with(2, 8);
+    let other = with_threads(2, || fit_with(8));
     let coefficients = |json: &serde_json::Value| -> Vec<f64> {
         json["coefficients"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
     };
@@ -321,7 +242,7 @@ fn fits_are_deterministic_per_seed_and_seeds_reach_the_same_optimum() {
 
 #[test]
 fn hitting_max_iter_keeps_the_model_but_reports_it() {
-    let parts = Parts::load();
+    let parts = parts();
     let params = LinearSvm { max_iter: 1, tol: 1e-12, ..LinearSvm::default() };
     let model = params.fit_model(parts.train(), None, &FitOptions::default()).unwrap();
     assert!(!model.converged());
@@ -333,7 +254,7 @@ fn hitting_max_iter_keeps_the_model_but_reports_it() {
 #[test]
 fn a_tiny_c_zeroes_everything_and_still_predicts() {
     // At w = 0 every loss gradient is below the L1 price of 1: w = 0 is optimal.
-    let parts = Parts::load();
+    let parts = parts();
     let params = LinearSvm { c: 1e-6, ..LinearSvm::default() };
     let model = params.fit_model(parts.train(), Some(parts.validation()), &FitOptions::default()).unwrap();
     assert!(model.converged());
@@ -344,7 +265,7 @@ fn a_tiny_c_zeroes_everything_and_still_predicts() {
 
 #[test]
 fn original_scale_coefficients_give_the_same_decision_values() {
-    let parts = Parts::load();
+    let parts = parts();
     let model = LinearSvm::default().fit_model(parts.train(), None, &FitOptions::default()).unwrap();
     let (w, b) = model.original_scale();
     let decision = model.decision_function(parts.test()).unwrap();
@@ -354,53 +275,27 @@ fn original_scale_coefficients_give_the_same_decision_values() {
     }
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
     let params = LinearSvm::default();
-    let options = FitOptions::default();
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &options), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let all_on_time = [false; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &all_on_time).unwrap();
-    assert!(matches!(params.fit(one_class, None, &options), Err(ModelError::OneClass { late: false })));
-
-    let (mut values, labels) = small_training();
-    values[3 * 2] = f32::NAN;
-    let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_nan, None, &options) {
-        Err(ModelError::NonFinite { row: 3, column: 0, value }) => assert!(value.is_nan()),
-        other => panic!("expected NonFinite at row 3, column 0, got {:?}", other.err()),
+    BadInput {
+        one_class_late: false,
+        non_finite_training: vec![(3, 0, f32::NAN)],
+        wide: vec![0.0; 6],
+        non_finite_prediction: Some((vec![1.0, f32::INFINITY], 0, 1)),
     }
+    .assert_rejected_by(&params);
 
+    // Validation rows must be as wide as the training rows.
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
     let wide_values = [0.0_f32; 6];
     let wide_labels = [true, false];
     let wide_validation = Samples::new(MatrixView::new(&wide_values, 3).unwrap(), &wide_labels).unwrap();
     assert!(matches!(
-        params.fit(train, Some(wide_validation), &options),
+        params.fit(train, Some(wide_validation), &FitOptions::default()),
         Err(ModelError::WidthMismatch { expected: 2, got: 3 })
     ));
-    let model = params.fit(train, None, &options).unwrap();
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&wide_values, 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    let inf = [1.0, f32::INFINITY];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&inf, 2).unwrap()),
-        Err(ModelError::NonFinite { row: 0, column: 1, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let invalid = [
         (LinearSvm { c: 0.0, ..LinearSvm::default() }, "c"),
@@ -414,13 +309,7 @@ fn bad_input_gives_the_right_error() {
             "class_weight",
         ),
     ];
-    for (params, field) in invalid {
-        assert!(params.validate().is_err());
-        match params.fit(train, None, &options) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, true);
 }
 
 #[test]
@@ -456,34 +345,23 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
 
 #[test]
 fn fitted_model_round_trips_through_json() {
-    let parts = Parts::load();
+    let parts = parts();
     for standardize in [true, false] {
         let params = LinearSvm { standardize, c: 0.05, ..LinearSvm::default() };
         let model = params.fit(parts.train(), Some(parts.validation()), &FitOptions::default()).unwrap();
-        let json = model.to_json();
+        let (json, _) = assert_round_trips_through_json::<LinearSvmModel>(model.as_ref(), parts.test());
         assert_eq!(json["coefficients"].as_array().unwrap().len(), parts.n_cols);
         assert!(json["platt"]["a"].is_f64() && json["platt"]["b"].is_f64());
         assert_eq!(json["standardizer"].is_null(), !standardize);
         assert!(json["converged"].as_bool().unwrap());
 
-        let text = serde_json::to_string(&json).unwrap();
-        let restored: LinearSvmModel = serde_json::from_str(&text).unwrap();
-        assert_eq!(restored.to_json(), json);
-        let before: Vec<u64> = model.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-        let after: Vec<u64> = restored.predict_proba(parts.test()).unwrap().iter().map(|p| p.to_bits()).collect();
-        assert_eq!(before, after);
-
-        let mut unknown = json.clone();
-        unknown["extra"] = serde_json::json!(1);
-        assert!(serde_json::from_value::<LinearSvmModel>(unknown).is_err());
-        let mut unknown_platt = json.clone();
-        unknown_platt["platt"]["c"] = serde_json::json!(1.0);
-        assert!(serde_json::from_value::<LinearSvmModel>(unknown_platt).is_err());
-        let mut bad_calibration = json.clone();
-        bad_calibration["calibrated_on"] = serde_json::json!("test");
-        assert!(serde_json::from_value::<LinearSvmModel>(bad_calibration).is_err());
-        let mut short = json.clone();
-        short["coefficients"].as_array_mut().unwrap().pop();
-        assert_eq!(serde_json::from_value::<LinearSvmModel>(short).is_err(), standardize);
+        let rejects = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<LinearSvmModel>(&json, edit);
+        assert!(rejects(&|j| j["extra"] = serde_json::json!(1)));
+        assert!(rejects(&|j| j["platt"]["c"] = serde_json::json!(1.0)));
+        assert!(rejects(&|j| j["calibrated_on"] = serde_json::json!("test")));
+        let short = rejects(&|j| {
+            j["coefficients"].as_array_mut().unwrap().pop();
+        });
+        assert_eq!(short, standardize);
     }
 }

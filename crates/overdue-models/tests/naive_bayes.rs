@@ -11,7 +11,7 @@
 //! grows accordingly. Measured worst relative differences: about 1e-15 on the
 //! shared dataset; run with `--nocapture` to see them.
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
@@ -19,25 +19,15 @@ use overdue_models::{
     ModelError,
 };
 use serde::Deserialize;
+use support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
+    rejects_edited, small_training,
+};
 
 /// Relative tolerance on probabilities (and on fitted parameters, 1e-12).
 const PROBA_TOLERANCE: f64 = 1e-9;
 const PARAMETER_TOLERANCE: f64 = 1e-12;
-
-#[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<f32>>,
-    y_train: Vec<bool>,
-    x_test: Vec<Vec<f32>>,
-    y_test: Vec<bool>,
-}
-
-impl Data {
-    fn n_cols(&self) -> usize {
-        self.feature_names.len()
-    }
-}
 
 #[derive(Deserialize)]
 struct Case {
@@ -53,44 +43,8 @@ struct Case {
     warnings: Vec<String>,
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let text = std::fs::read_to_string(fixture_path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
-}
-
-fn shared_data() -> Data {
-    read_json("naive_bayes_knn_data.json")
-}
-
-fn accuracy(proba: &[f64], labels: &[bool]) -> f64 {
-    let correct = proba.iter().zip(labels).filter(|&(&p, &y)| (p >= 0.5) == y).count();
-    correct as f64 / labels.len() as f64
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        if order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]) {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
+fn shared_data() -> Flat {
+    data_file("naive_bayes_knn_data.json")
 }
 
 fn relative_difference(a: f64, b: f64) -> f64 {
@@ -107,12 +61,9 @@ fn max_relative_difference(a: &[f64], b: &[f64]) -> f64 {
 fn check_case(name: &str) -> f64 {
     let case: Case = read_json(&format!("naive_bayes_{name}.json"));
     assert!(case.warnings.is_empty(), "{name}: sklearn warned: {:?}", case.warnings);
-    let data: Data = read_json(&case.data);
+    let data = data_file(&case.data);
     let params: GaussianNaiveBayes = serde_json::from_value(case.hyperparameters.clone()).unwrap();
-    let x_train = data.x_train.concat();
-    let x_test = data.x_test.concat();
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let model = params.fit_model(train).unwrap();
+    let model = params.fit_model(data.train()).unwrap();
 
     let mut parameter_diff = relative_difference(model.epsilon(), case.epsilon);
     for (ours, theirs) in [(model.on_time(), &case.on_time), (model.late(), &case.late)] {
@@ -123,7 +74,7 @@ fn check_case(name: &str) -> f64 {
     }
     assert!(parameter_diff <= PARAMETER_TOLERANCE, "{name}: fitted parameters differ by {parameter_diff:e}");
 
-    let proba = model.predict_proba(MatrixView::new(&x_test, data.n_cols()).unwrap()).unwrap();
+    let proba = model.predict_proba(data.test()).unwrap();
     assert_eq!(proba.len(), case.test_proba.len());
     let mut worst = 0.0_f64;
     for (i, ((&p, &q), jll)) in proba.iter().zip(&case.test_proba).zip(&case.test_joint_log_likelihood).enumerate() {
@@ -146,9 +97,7 @@ fn check_case(name: &str) -> f64 {
 
 #[test]
 fn average_precision_helper_matches_sklearn_on_a_small_example() {
-    // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333...
-    let ap = average_precision(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
-    assert!((ap - 5.0 / 6.0).abs() < 1e-12, "{ap}");
+    assert_average_precision_matches_sklearns_example();
 }
 
 #[test]
@@ -178,21 +127,12 @@ fn matches_sklearn_on_constant_columns_and_far_rows() {
 fn predictions_are_bit_identical_across_runs_and_thread_counts() {
     let data = shared_data();
     // Tile the training rows to span several parallel chunks when predicting.
-    let x_train = data.x_train.concat();
-    let x_test: Vec<f32> = (0..8).flat_map(|_| data.x_test.concat()).collect();
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let test = MatrixView::new(&x_test, data.n_cols()).unwrap();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = GaussianNaiveBayes::default().fit(train, None, &FitOptions::default()).unwrap();
-            model.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect::<Vec<u64>>()
-        })
-    };
-    let first = run(4);
-    assert_eq!(first, run(4), "two runs differ");
-    assert_eq!(first, run(1), "one thread differs from four");
-    assert_eq!(first, run(3), "three threads differ from four");
+    let x_test = data.x_test.repeat(8);
+    let test = MatrixView::new(&x_test, data.n_cols).unwrap();
+    assert_same_whatever_the_threads("predictions", 4, || {
+        let model = GaussianNaiveBayes::default().fit(data.train(), None, &FitOptions::default()).unwrap();
+        bits(&model.predict_proba(test).unwrap())
+    });
 }
 
 #[test]
@@ -206,45 +146,18 @@ fn extreme_rows_get_finite_probabilities() {
     assert!(proba.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)), "{proba:?}");
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
-    let params = GaussianNaiveBayes::default();
-    let options = FitOptions::default();
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &options), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let on_time = [false; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &on_time).unwrap();
-    assert!(matches!(params.fit(one_class, None, &options), Err(ModelError::OneClass { late: false })));
-
-    let (mut values, labels) = small_training();
-    values[3 * 2] = f32::NAN;
-    let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_nan, None, &options) {
-        Err(ModelError::NonFinite { row: 3, column: 0, value }) => assert!(value.is_nan()),
-        other => panic!("expected NonFinite at row 3, column 0, got {:?}", other.err()),
+    BadInput {
+        one_class_late: false,
+        non_finite_training: vec![(3, 0, f32::NAN)],
+        wide: vec![0.0; 6],
+        non_finite_prediction: Some((vec![1.0, 2.0, f32::NEG_INFINITY, 0.0], 1, 0)),
     }
+    .assert_rejected_by(&GaussianNaiveBayes::default());
 
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    let model = params.fit(train, None, &options).unwrap();
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[0.0; 6], 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&[1.0, 2.0, f32::NEG_INFINITY, 0.0], 2).unwrap()),
-        Err(ModelError::NonFinite { row: 1, column: 0, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let priors =
         |late, on_time| GaussianNaiveBayes { priors: Some(ClassPriors { late, on_time }), ..Default::default() };
@@ -257,15 +170,9 @@ fn bad_input_gives_the_right_error() {
         (priors(0.0, 1.0), "priors"),
         (priors(f64::NAN, 1.0), "priors"),
     ];
-    for (params, field) in invalid {
-        assert!(Classifier::validate(&params).is_err());
-        match params.fit(train, None, &options) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, true);
     // Within scikit-learn's tolerance the priors are accepted as given.
-    priors(0.3, 0.700001).fit(train, None, &options).unwrap();
+    priors(0.3, 0.700001).fit(train, None, &FitOptions::default()).unwrap();
 }
 
 #[test]
@@ -312,32 +219,19 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
 #[test]
 fn fitted_model_round_trips_through_json() {
     let data = shared_data();
-    let x_train = data.x_train.concat();
-    let x_test = data.x_test.concat();
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let test = MatrixView::new(&x_test, data.n_cols()).unwrap();
-    let model = GaussianNaiveBayes::default().fit(train, None, &FitOptions::default()).unwrap();
-
-    let json = model.to_json();
+    let model = GaussianNaiveBayes::default().fit(data.train(), None, &FitOptions::default()).unwrap();
+    let (json, _) = assert_round_trips_through_json::<GaussianNaiveBayesModel>(model.as_ref(), data.test());
     assert!(json["epsilon"].as_f64().unwrap() > 0.0);
     for class in ["on_time", "late"] {
         assert!(json[class]["log_prior"].as_f64().unwrap() < 0.0);
-        assert_eq!(json[class]["means"].as_array().unwrap().len(), data.n_cols());
-        assert_eq!(json[class]["variances"].as_array().unwrap().len(), data.n_cols());
+        assert_eq!(json[class]["means"].as_array().unwrap().len(), data.n_cols);
+        assert_eq!(json[class]["variances"].as_array().unwrap().len(), data.n_cols);
     }
-    let restored: GaussianNaiveBayesModel = serde_json::from_str(&serde_json::to_string(&json).unwrap()).unwrap();
-    assert_eq!(restored.to_json(), json);
-    let before: Vec<u64> = model.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-    let after: Vec<u64> = restored.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-    assert_eq!(before, after);
 
-    let mut unknown = json.clone();
-    unknown["extra"] = serde_json::json!(1);
-    assert!(serde_json::from_value::<GaussianNaiveBayesModel>(unknown).is_err());
-    let mut short = json.clone();
-    short["late"]["means"].as_array_mut().unwrap().pop();
-    assert!(serde_json::from_value::<GaussianNaiveBayesModel>(short).is_err());
-    let mut zero_variance = json.clone();
-    zero_variance["on_time"]["variances"][0] = serde_json::json!(0.0);
-    assert!(serde_json::from_value::<GaussianNaiveBayesModel>(zero_variance).is_err());
+    let rejects = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<GaussianNaiveBayesModel>(&json, edit);
+    assert!(rejects(&|j| j["extra"] = serde_json::json!(1)));
+    assert!(rejects(&|j| {
+        j["late"]["means"].as_array_mut().unwrap().pop();
+    }));
+    assert!(rejects(&|j| j["on_time"]["variances"][0] = serde_json::json!(0.0)));
 }

@@ -2,12 +2,15 @@
 //! histograms and the subtraction trick, split finding (missing values,
 //! constraints), leaf values, growth orders, prediction and the input checks.
 
+mod support;
+
 use overdue_features::{MatrixView, Samples};
 use overdue_models::ModelError;
 use overdue_models::tree::{
     BinMapper, BinStats, BinnedMatrix, FlatTree, GradHess, GrowerParams, Growth, Histogram, NodeRows, PackedForest,
     SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training, gather_rows,
 };
+use support::with_threads;
 
 /// A deterministic pseudo-random sequence in [0, 1) (xorshift), so that these
 /// tests need no RNG crate.
@@ -44,6 +47,43 @@ fn varied_stats(labels: &[bool]) -> Vec<GradHess> {
 
 fn one_column(values: &[f32]) -> MatrixView<'_> {
     MatrixView::new(values, 1).unwrap()
+}
+
+/// Grows one tree on a single feature, from all rows.
+fn grow_one_column(values: &[f32], stats: &[GradHess], params: GrowerParams) -> FlatTree {
+    let data = BinnedMatrix::fit(&one_column(values), 255);
+    TreeGrower::new(&data, params).grow(stats, NodeRows::All, &[0], 0)
+}
+
+/// At most `num_leaves` leaves of at least `min_data_in_leaf` rows each, the
+/// other settings at their defaults: the constraints most cases vary.
+fn leaves_of_at_least(num_leaves: usize, min_data_in_leaf: u32) -> GrowerParams {
+    GrowerParams {
+        num_leaves,
+        split: SplitParams { min_data_in_leaf, ..SplitParams::default() },
+        ..GrowerParams::default()
+    }
+}
+
+/// 300 rows of one feature, values 0..99 three times each (a bin needs three
+/// rows, as in LightGBM), late exactly when the value is 50 or more.
+fn separable_at_fifty() -> (Vec<f32>, Vec<bool>) {
+    let values: Vec<f32> = (0..300).map(|i| (i / 3) as f32).collect();
+    let labels: Vec<bool> = (0..300).map(|i| i / 3 >= 50).collect();
+    (values, labels)
+}
+
+/// Split finding with L2 regularisation `lambda_l2` and otherwise no
+/// constraint (no minimum child hessian, one row per leaf allowed), so that
+/// the gain alone decides unless a case adds a constraint.
+fn unconstrained(lambda_l2: f64) -> SplitParams {
+    SplitParams { lambda_l2, min_child_weight: 0.0, min_data_in_leaf: 1, ..SplitParams::default() }
+}
+
+/// Bin bounds 0.5, 1.5 and 2.5 (four value bins, no missing bin), for split
+/// finding on hand-made histograms.
+fn four_bins() -> BinMapper {
+    BinMapper::from_bounds(vec![0.5, 1.5, 2.5], false).unwrap()
 }
 
 #[test]
@@ -150,8 +190,9 @@ fn binned_matrix_stores_each_value_bin_row_and_column_wise() {
     }
 }
 
-/// 200 rows, 4 features (one with NaN), labels depending on two of them.
-fn small_problem() -> (Vec<f32>, Vec<bool>) {
+/// 200 rows, 4 features (one with NaN), labels depending on two of them;
+/// with the rows binned (255 bins at most).
+fn small_problem() -> (Vec<f32>, Vec<bool>, BinnedMatrix) {
     let u = uniform(4, 800);
     let mut values = Vec::new();
     let mut labels = Vec::new();
@@ -161,13 +202,13 @@ fn small_problem() -> (Vec<f32>, Vec<bool>) {
         values.extend([a as f32, (b * 3.0).floor() as f32, c, d as f32]);
         labels.push(a + 0.3 * b > 0.6 || c.is_nan());
     }
-    (values, labels)
+    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    (values, labels, data)
 }
 
 #[test]
 fn histogram_subtraction_equals_building_the_sibling_directly() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (_, labels, data) = small_problem();
     let stats = logloss_stats_at_zero(&labels);
     let features = [0, 1, 2, 3];
     let left: Vec<u32> = (0..200).filter(|i| i % 3 == 0).collect();
@@ -213,8 +254,7 @@ fn histograms_do_not_depend_on_the_number_of_threads() {
         let rows: Vec<u32> = (0..50_000).filter(|i| i % every == 0).collect();
         let ordered: Vec<GradHess> = rows.iter().map(|&r| stats[r as usize]).collect();
         let build = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| {
+            with_threads(threads, || {
                 let mut h = Histogram::new(&data);
                 h.build(&data, NodeRows::Subset(&rows), &ordered, &features);
                 h
@@ -239,17 +279,8 @@ fn histograms_do_not_depend_on_the_number_of_threads() {
 #[test]
 fn a_perfectly_separable_feature_splits_between_the_classes() {
     // Late exactly when x >= 50: the root split must fall between 49 and 50.
-    // (Each value three times: a bin needs three rows, as in LightGBM.)
-    let values: Vec<f32> = (0..300).map(|i| (i / 3) as f32).collect();
-    let labels: Vec<bool> = (0..300).map(|i| i / 3 >= 50).collect();
-    let data = BinnedMatrix::fit(&one_column(&values), 255);
-    let stats = logloss_stats_at_zero(&labels);
-    let params = GrowerParams {
-        num_leaves: 2,
-        split: SplitParams { min_data_in_leaf: 1, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
-    let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0], 0);
+    let (values, labels) = separable_at_fifty();
+    let tree = grow_one_column(&values, &logloss_stats_at_zero(&labels), leaves_of_at_least(2, 1));
     assert_eq!(tree.n_splits(), 1);
     let threshold = tree.thresholds()[0];
     assert!((49.0..50.0).contains(&threshold), "threshold {threshold}");
@@ -265,7 +296,7 @@ fn a_perfectly_separable_feature_splits_between_the_classes() {
 fn the_best_split_has_the_gain_of_lightgbm_and_children_sums() {
     // Bins 0..3 with (G, H, n); lambda = 1. Split after bin 1:
     // left (G, H) = (-2, 2), right (3, 2), parent (1, 4).
-    let mapper = BinMapper::from_bounds(vec![0.5, 1.5, 2.5], false).unwrap();
+    let mapper = four_bins();
     let histogram = [
         BinStats { g: -1.0, h: 1.0, n: 4 },
         BinStats { g: -1.0, h: 1.0, n: 4 },
@@ -273,7 +304,7 @@ fn the_best_split_has_the_gain_of_lightgbm_and_children_sums() {
         BinStats { g: 2.0, h: 1.0, n: 4 },
     ];
     let total = BinStats { g: 1.0, h: 4.0, n: 16 };
-    let params = SplitParams { lambda_l2: 1.0, min_child_weight: 0.0, min_data_in_leaf: 1, ..SplitParams::default() };
+    let params = unconstrained(1.0);
     let split = best_split(7, &histogram, &mapper, total, &params).unwrap();
     assert_eq!((split.feature, split.bin), (7, 1));
     let expected = 4.0 / 3.0 + 9.0 / 3.0 - 1.0 / 5.0;
@@ -286,7 +317,7 @@ fn the_best_split_has_the_gain_of_lightgbm_and_children_sums() {
 
 #[test]
 fn split_constraints_are_enforced() {
-    let mapper = BinMapper::from_bounds(vec![0.5, 1.5, 2.5], false).unwrap();
+    let mapper = four_bins();
     let histogram = [
         BinStats { g: -3.0, h: 1.0, n: 2 },
         BinStats { g: -1.0, h: 1.0, n: 10 },
@@ -294,7 +325,7 @@ fn split_constraints_are_enforced() {
         BinStats { g: 3.0, h: 0.5, n: 2 },
     ];
     let total = BinStats { g: 0.0, h: 3.5, n: 24 };
-    let base = SplitParams { lambda_l2: 0.0, min_child_weight: 0.0, min_data_in_leaf: 1, ..SplitParams::default() };
+    let base = unconstrained(0.0);
     // Gains G_L^2/H_L + G_R^2/H_R: 9 + 3.6 after bin 0, 8 + 10.7 after bin 1,
     // 3 + 18 after bin 2.
     let best = best_split(0, &histogram, &mapper, total, &base).unwrap();
@@ -324,15 +355,9 @@ fn missing_values_go_to_the_side_that_gains_more() {
     let labels_for = |missing_late: bool| -> Vec<bool> {
         (0..40).map(|i| i / 4 >= 5).chain(std::iter::repeat_n(missing_late, 8)).collect()
     };
-    let data = BinnedMatrix::fit(&one_column(&values), 255);
-    let params = GrowerParams {
-        num_leaves: 2,
-        split: SplitParams { min_data_in_leaf: 1, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
     for missing_late in [true, false] {
         let stats = logloss_stats_at_zero(&labels_for(missing_late));
-        let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0], 0);
+        let tree = grow_one_column(&values, &stats, leaves_of_at_least(2, 1));
         assert!((4.0..5.0).contains(&tree.thresholds()[0]));
         // Late rows end on the right (x >= 5).
         assert_eq!(tree.default_left()[0], !missing_late, "missing late: {missing_late}");
@@ -348,14 +373,7 @@ fn missing_and_not_missing_is_a_split_of_its_own() {
     let mut values: Vec<f32> = (0..30).map(|v| v as f32).collect();
     values.extend([f32::NAN; 10]);
     let labels: Vec<bool> = (0..40).map(|i| i >= 30).collect();
-    let data = BinnedMatrix::fit(&one_column(&values), 255);
-    let stats = logloss_stats_at_zero(&labels);
-    let params = GrowerParams {
-        num_leaves: 2,
-        split: SplitParams { min_data_in_leaf: 5, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
-    let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0], 0);
+    let tree = grow_one_column(&values, &logloss_stats_at_zero(&labels), leaves_of_at_least(2, 5));
     assert_eq!(tree.leaf_counts(), [30, 10]);
     assert!(!tree.default_left()[0]);
     assert!(tree.predict_row(&[1e30]) < 0.0 && tree.predict_row(&[f32::NAN]) > 0.0);
@@ -366,14 +384,7 @@ fn missing_values_unseen_at_training_follow_the_larger_child() {
     let values: Vec<f32> = (0..120).map(|i| (i / 3) as f32).collect();
     for (late_from, larger_left) in [(30, true), (10, false)] {
         let labels: Vec<bool> = (0..120).map(|i| i / 3 >= late_from).collect();
-        let data = BinnedMatrix::fit(&one_column(&values), 255);
-        let stats = logloss_stats_at_zero(&labels);
-        let params = GrowerParams {
-            num_leaves: 2,
-            split: SplitParams { min_data_in_leaf: 1, ..SplitParams::default() },
-            ..GrowerParams::default()
-        };
-        let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0], 0);
+        let tree = grow_one_column(&values, &logloss_stats_at_zero(&labels), leaves_of_at_least(2, 1));
         assert_eq!(tree.leaf_counts()[0], 3 * late_from);
         assert_eq!(tree.default_left()[0], larger_left);
     }
@@ -381,8 +392,7 @@ fn missing_values_unseen_at_training_follow_the_larger_child() {
 
 #[test]
 fn leaf_values_are_minus_g_over_h_plus_lambda_of_their_rows() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (values, labels, data) = small_problem();
     let stats = varied_stats(&labels);
     let lambda = 0.5;
     let params = GrowerParams {
@@ -410,8 +420,7 @@ fn leaf_values_are_minus_g_over_h_plus_lambda_of_their_rows() {
 
 #[test]
 fn growth_respects_num_leaves_and_max_depth() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (_, labels, data) = small_problem();
     let stats = varied_stats(&labels);
     let split = SplitParams { min_data_in_leaf: 2, ..SplitParams::default() };
     for growth in [Growth::LeafWise, Growth::DepthWise] {
@@ -430,14 +439,9 @@ fn growth_respects_num_leaves_and_max_depth() {
 
 #[test]
 fn row_and_feature_subsets_restrict_what_a_tree_sees() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (_, labels, data) = small_problem();
     let stats = logloss_stats_at_zero(&labels);
-    let params = GrowerParams {
-        num_leaves: 8,
-        split: SplitParams { min_data_in_leaf: 3, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
+    let params = leaves_of_at_least(8, 3);
     let mut grower = TreeGrower::new(&data, params);
     let tree = grower.grow(&stats, NodeRows::All, &[1, 3], 0);
     assert!(tree.split_features().iter().all(|&f| f == 1 || f == 3));
@@ -456,14 +460,9 @@ fn row_and_feature_subsets_restrict_what_a_tree_sees() {
 
 #[test]
 fn packed_prediction_equals_tree_traversal_with_and_without_nan() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (values, labels, data) = small_problem();
     let stats = logloss_stats_at_zero(&labels);
-    let params = GrowerParams {
-        num_leaves: 12,
-        split: SplitParams { min_data_in_leaf: 3, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
+    let params = leaves_of_at_least(12, 3);
     let mut grower = TreeGrower::new(&data, params);
     let trees: Vec<FlatTree> = (0..3).map(|k| grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3][k..], 0)).collect();
     let forest = PackedForest::new(&trees);
@@ -564,8 +563,7 @@ fn unlimited_growth_is_depth_first_and_grows_the_same_tree_as_best_first() {
     // With at least as many leaves allowed as rows the grower goes depth-first;
     // with one leaf fewer (which cannot bind: leaves keep two rows each) it
     // grows best-first. The trees differ in node numbering only.
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (values, labels, data) = small_problem();
     let stats = varied_stats(&labels);
     let split = SplitParams { min_data_in_leaf: 2, ..SplitParams::default() };
     let grow = |num_leaves| {
@@ -591,21 +589,16 @@ fn unlimited_growth_is_depth_first_and_grows_the_same_tree_as_best_first() {
 #[test]
 fn pure_nodes_are_not_split_despite_rounding_residue() {
     // Late exactly when x >= 50, with weights whose sums round: the tree is
-    // one split and two pure leaves, whatever residue the sums carry. (Each
-    // value three times: a bin needs three rows.)
-    let values: Vec<f32> = (0..300).map(|i| (i / 3) as f32).collect();
-    let labels: Vec<bool> = (0..300).map(|i| i / 3 >= 50).collect();
-    let data = BinnedMatrix::fit(&one_column(&values), 255);
-    let stats = classification_stats(&labels);
-    let tree = TreeGrower::new(&data, unlimited(classification_split(), None)).grow(&stats, NodeRows::All, &[0], 0);
+    // one split and two pure leaves, whatever residue the sums carry.
+    let (values, labels) = separable_at_fifty();
+    let tree = grow_one_column(&values, &classification_stats(&labels), unlimited(classification_split(), None));
     assert_eq!(tree.n_leaves(), 2);
     assert_eq!(tree.leaf_values(), [0.0, 1.0]);
 }
 
 #[test]
 fn nodes_below_min_data_to_split_stay_leaves() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (_, labels, data) = small_problem();
     let stats = classification_stats(&labels);
     for min_data_to_split in [2, 30, 120] {
         let split = SplitParams { min_data_to_split, ..classification_split() };
@@ -653,8 +646,7 @@ fn drawn_features_that_are_constant_in_a_node_are_replaced() {
 
 #[test]
 fn per_node_draws_follow_the_seed_and_cover_the_features() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (values, labels, data) = small_problem();
     let stats = classification_stats(&labels);
     let mut grower = TreeGrower::new(&data, unlimited(classification_split(), Some(2)));
     let a = grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 11);
@@ -671,14 +663,9 @@ fn per_node_draws_follow_the_seed_and_cover_the_features() {
 
 #[test]
 fn routing_rows_reaches_the_leaves_a_walk_reaches() {
-    let (values, labels) = small_problem();
-    let data = BinnedMatrix::fit(&MatrixView::new(&values, 4).unwrap(), 255);
+    let (_, labels, data) = small_problem();
     let stats = varied_stats(&labels);
-    let params = GrowerParams {
-        num_leaves: 12,
-        split: SplitParams { min_data_in_leaf: 3, ..SplitParams::default() },
-        ..GrowerParams::default()
-    };
+    let params = leaves_of_at_least(12, 3);
     let tree = TreeGrower::new(&data, params).grow(&stats, NodeRows::All, &[0, 1, 2, 3], 0);
     let mut rows: Vec<u32> = (0..200).filter(|r| r % 3 != 0).collect();
     let mut reached = vec![usize::MAX; 200];
