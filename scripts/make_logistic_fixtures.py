@@ -6,7 +6,10 @@ rows, 13 features: heavy-tailed amounts, a nearly collinear amount / amount
 including tax pair, a credit limit on a 1e6 scale next to a discount rate on a
 1e-3 scale, about 40% late) and fits scikit-learn's
 ``LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000)`` on it
-for five hyperparameter cases. It writes
+for five L2 / no-penalty cases, and ``solver="saga", tol=1e-12, max_iter=200000``
+with ``l1_ratio=1`` (the L1 penalty; newton-cholesky has none) for two L1 cases
+(C = 0.01: saga needs about 50,000 epochs there, and does not converge within
+200,000 at larger C, where the nearly collinear pair both stay non-zero). It writes
 
     crates/overdue-models/tests/fixtures/logistic_data.json
         the features (rounded to float32, exactly as the Rust side reads them)
@@ -88,6 +91,16 @@ CASES = [
         {"penalty": "l2", "c": 0.1, "class_weight": {"late": 4.0, "on_time": 1.0}, "standardize": True},
         {"C": 0.1, "class_weight": {1: 4.0, 0: 1.0}},
     ),
+    (
+        "l1_c0.01_standardized",
+        {"penalty": "l1", "c": 0.01, "standardize": True},
+        {"C": 0.01, "l1_ratio": 1.0},
+    ),
+    (
+        "l1_c0.01_balanced",
+        {"penalty": "l1", "c": 0.01, "class_weight": "balanced", "standardize": True},
+        {"C": 0.01, "l1_ratio": 1.0, "class_weight": "balanced"},
+    ),
 ]
 
 
@@ -161,10 +174,19 @@ def rows(X):
     return [[float32_literal(v) for v in row] for row in X]
 
 
+def solver_kwargs(sk_kwargs):
+    """newton-cholesky where it applies; saga, run to a tight tolerance, for L1."""
+    if sk_kwargs.get("l1_ratio", 0.0) > 0.0:
+        return {"solver": "saga", "tol": 1e-12, "max_iter": 200000}
+    return {"solver": "newton-cholesky", "tol": 1e-10, "max_iter": 1000}
+
+
 def sklearn_call(sk_kwargs, standardize):
     """The sklearn call of a case, as readable text for the fixture."""
-    args = ", ".join(f"{k}={v!r}" for k, v in sk_kwargs.items())
-    call = f'LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000, {args})'
+    args = ", ".join(
+        f'{k}="{v}"' if isinstance(v, str) else f"{k}={v!r}" for k, v in {**solver_kwargs(sk_kwargs), **sk_kwargs}.items()
+    )
+    call = f"LogisticRegression({args})"
     return f"{call} on StandardScaler().fit(X_train)-transformed X" if standardize else f"{call} on raw X"
 
 
@@ -174,7 +196,7 @@ def fit_case(sk_kwargs, standardize, X_train, y_train, X_test, y_test):
     if standardize:
         scaler = StandardScaler().fit(Xtr)
         Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
-    model = LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000, **sk_kwargs)
+    model = LogisticRegression(**solver_kwargs(sk_kwargs), **sk_kwargs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(Xtr, y_train)

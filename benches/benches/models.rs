@@ -8,7 +8,7 @@ use overdue_data::ReceivablesWorld;
 use overdue_features::{Dataset, HistoryWindow, ReceivablesFeatures, Split, SplitSpec};
 use overdue_models::{
     AdaBoost, BalancedBagging, ClassWeight, Classifier, Csfsol, DecisionTree, FitOptions, GaussianNaiveBayes,
-    GradientBoostedTrees, KNearestNeighbors, LinearSvm, LogisticRegression, RandomForest,
+    GradientBoostedTrees, KNearestNeighbors, LinearSvm, LogisticRegression, Penalty, RandomForest,
 };
 
 /// Benchmarks `models/<family>/fit` and `/predict` on the study-scale matrix
@@ -49,8 +49,16 @@ fn fit_predict(
     });
 }
 
+/// The default (L2, C = 1, standardised) as `fit` / `predict`, and the L1
+/// penalty at C = 0.1 as `fit_l1` / `predict_l1`; compare with
+/// `python3 scripts/bench_reference_logistic.py DIR`.
 fn logistic_regression(c: &mut Criterion) {
-    bench_family(c, &LogisticRegression::default(), 10, None);
+    let mut group = c.benchmark_group("models/logistic_regression");
+    group.sample_size(10);
+    fit_predict(&mut group, &LogisticRegression::default(), study(), "");
+    let l1 = LogisticRegression { penalty: Penalty::L1, c: 0.1, ..LogisticRegression::default() };
+    fit_predict(&mut group, &l1, study(), "_l1");
+    group.finish();
 }
 
 fn gaussian_naive_bayes(c: &mut Criterion) {

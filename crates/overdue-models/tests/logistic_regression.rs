@@ -2,14 +2,15 @@
 //! modes and serde.
 //!
 //! The fixtures come from `scripts/make_logistic_fixtures.py` (scikit-learn
-//! 1.9.1, `solver="newton-cholesky", tol=1e-10`): every case must reproduce
-//! sklearn's test-set probabilities within 1e-6 (absolute) and its accuracy
-//! and average precision exactly, at the default `tol = 1e-8`. Measured worst
-//! differences: 3e-10 (L2, C=1), 3e-8 (balanced, C=0.01), 5e-10 (no penalty),
-//! 6e-10 (unscaled), 1.2e-7 (custom weights, C=0.1); run with `--nocapture` to
-//! see them.
+//! 1.9.1, `solver="newton-cholesky", tol=1e-10`, and `solver="saga",
+//! tol=1e-12` for the L1 cases): every case must reproduce sklearn's test-set
+//! probabilities within 1e-6 (absolute) and its accuracy and average precision
+//! exactly, at the default `tol = 1e-8`. Measured worst differences: 3e-10
+//! (L2, C=1), 3e-8 (balanced, C=0.01), 5e-10 (no penalty), 6e-10 (unscaled),
+//! 1.2e-7 (custom weights, C=0.1), 4e-13 (both L1 cases, which also zero the
+//! same coefficients); run with `--nocapture` to see them.
 
-use std::path::PathBuf;
+mod support;
 
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
@@ -17,28 +18,14 @@ use overdue_models::{
     Penalty,
 };
 use serde::Deserialize;
+use support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
+    large_training_set, read_json, rejects_edited, small_training,
+};
 
 /// Largest allowed absolute difference from sklearn's probabilities.
 const PROBA_TOLERANCE: f64 = 1e-6;
-
-#[derive(Deserialize)]
-struct Data {
-    feature_names: Vec<String>,
-    x_train: Vec<Vec<f32>>,
-    y_train: Vec<bool>,
-    x_test: Vec<Vec<f32>>,
-    y_test: Vec<bool>,
-}
-
-impl Data {
-    fn n_cols(&self) -> usize {
-        self.feature_names.len()
-    }
-
-    fn flat(rows: &[Vec<f32>]) -> Vec<f32> {
-        rows.concat()
-    }
-}
 
 #[derive(Deserialize)]
 struct Case {
@@ -52,45 +39,8 @@ struct Case {
     warnings: Vec<String>,
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let text = std::fs::read_to_string(fixture_path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {name}: {e}"))
-}
-
-fn data() -> Data {
-    read_json("logistic_data.json")
-}
-
-fn accuracy(proba: &[f64], labels: &[bool]) -> f64 {
-    let correct = proba.iter().zip(labels).filter(|&(&p, &y)| (p >= 0.5) == y).count();
-    correct as f64 / labels.len() as f64
-}
-
-/// Average precision as scikit-learn computes it: sum over distinct score
-/// thresholds (highest first) of (recall gain) * precision.
-fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let positives = labels.iter().filter(|&&l| l).count() as f64;
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0;
-        } else {
-            fp += 1.0;
-        }
-        let group_ends = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
-        if group_ends {
-            let recall = tp / positives;
-            ap += (recall - last_recall) * tp / (tp + fp);
-            last_recall = recall;
-        }
-    }
-    ap
+fn data() -> Flat {
+    data_file("logistic_data.json")
 }
 
 /// Fits one fixture case and compares it with sklearn; returns the largest
@@ -98,15 +48,12 @@ fn average_precision(scores: &[f64], labels: &[bool]) -> f64 {
 fn check_case(name: &str) -> f64 {
     let case: Case = read_json(&format!("logistic_{name}.json"));
     assert!(case.warnings.is_empty(), "{name}: sklearn warned: {:?}", case.warnings);
-    let data: Data = read_json(&case.data);
+    let data = data_file(&case.data);
     let params: LogisticRegression = serde_json::from_value(case.hyperparameters.clone()).unwrap();
-    let x_train = Data::flat(&data.x_train);
-    let x_test = Data::flat(&data.x_test);
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let model = params.fit_model(train).unwrap();
+    let model = params.fit_model(data.train()).unwrap();
     assert!(model.converged(), "{name}: did not converge in {} iterations", model.iterations());
 
-    let proba = model.predict_proba(MatrixView::new(&x_test, data.n_cols()).unwrap()).unwrap();
+    let proba = model.predict_proba(data.test()).unwrap();
     assert_eq!(proba.len(), case.test_proba.len());
     assert!(proba.iter().all(|p| (0.0..=1.0).contains(p)));
     let max_diff = proba.iter().zip(&case.test_proba).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
@@ -130,9 +77,7 @@ fn check_case(name: &str) -> f64 {
 
 #[test]
 fn average_precision_helper_matches_sklearn_on_a_small_example() {
-    // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333...
-    let ap = average_precision(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
-    assert!((ap - 5.0 / 6.0).abs() < 1e-12, "{ap}");
+    assert_average_precision_matches_sklearns_example();
 }
 
 #[test]
@@ -160,54 +105,45 @@ fn matches_sklearn_custom_weights_c0_1() {
     check_case("custom_weights_c0.1");
 }
 
-/// Features: the fixture rows, tiled with a small deterministic perturbation to
-/// span several parallel chunks.
-fn large_training_set(data: &Data, copies: usize) -> (Vec<f32>, Vec<bool>) {
-    let mut values = Vec::new();
-    let mut labels = Vec::new();
-    for copy in 0..copies {
-        for (i, (row, &y)) in data.x_train.iter().zip(&data.y_train).enumerate() {
-            values.extend(row.iter().enumerate().map(|(j, &v)| {
-                let jitter = ((copy * 31 + i * 7 + j * 3) % 17) as f32 / 17.0 - 0.5;
-                v * (1.0 + 0.01 * jitter)
-            }));
-            labels.push(if (copy + i) % 13 == 0 { !y } else { y });
-        }
-    }
-    (values, labels)
+/// The L1 penalty against scikit-learn's saga run to convergence: the same
+/// probabilities, and the same coefficients set exactly to zero.
+fn check_l1_case(name: &str) {
+    check_case(name);
+    let case: Case = read_json(&format!("logistic_{name}.json"));
+    let data = data_file(&case.data);
+    let params: LogisticRegression = serde_json::from_value(case.hyperparameters.clone()).unwrap();
+    let model = params.fit_model(data.train()).unwrap();
+    let zeros = |coefficients: &[f64]| coefficients.iter().map(|b| *b == 0.0).collect::<Vec<_>>();
+    assert_eq!(zeros(model.coefficients()), zeros(&case.coefficients), "{name}: which coefficients are zero");
+    assert!(zeros(model.coefficients()).iter().any(|z| *z), "{name}: the case should be sparse");
+}
+
+#[test]
+fn matches_sklearn_l1_c0_01_standardized_with_the_same_zeros() {
+    check_l1_case("l1_c0.01_standardized");
+}
+
+#[test]
+fn matches_sklearn_l1_c0_01_balanced_with_the_same_zeros() {
+    check_l1_case("l1_c0.01_balanced");
 }
 
 #[test]
 fn fits_are_bit_identical_across_runs_and_thread_counts() {
     let data = data();
     let (values, labels) = large_training_set(&data, 12); // 24,000 rows: three chunks
-    let train = Samples::new(MatrixView::new(&values, data.n_cols()).unwrap(), &labels).unwrap();
-    let x_test = Data::flat(&data.x_test);
-    let test = MatrixView::new(&x_test, data.n_cols()).unwrap();
+    let train = Samples::new(MatrixView::new(&values, data.n_cols).unwrap(), &labels).unwrap();
     let params = LogisticRegression { class_weight: ClassWeight::Balanced, ..LogisticRegression::default() };
-
-    let fit_with = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let model = params.fit(train, None, &FitOptions::default()).unwrap();
-            let proba = model.predict_proba(test).unwrap();
-            proba.iter().map(|p| p.to_bits()).collect::<Vec<u64>>()
-        })
-    };
-    let first = fit_with(4);
-    assert_eq!(first, fit_with(4), "two fits differ");
-    assert_eq!(first, fit_with(1), "one thread differs from four");
-    assert_eq!(first, fit_with(3), "three threads differ from four");
+    assert_same_whatever_the_threads("fits", 4, || {
+        let model = params.fit(train, None, &FitOptions::default()).unwrap();
+        bits(&model.predict_proba(data.test()).unwrap())
+    });
 }
 
 #[test]
 fn ill_conditioned_unscaled_fits_converge() {
     let data = data();
-    let x_train = Data::flat(&data.x_train);
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let x_test = Data::flat(&data.x_test);
-    let test = MatrixView::new(&x_test, data.n_cols()).unwrap();
-
+    let (train, test) = (data.train(), data.test());
     for penalty in [Penalty::L2, Penalty::None] {
         let raw = LogisticRegression { penalty, standardize: false, ..LogisticRegression::default() };
         let model = raw.fit_model(train).unwrap();
@@ -228,8 +164,7 @@ fn ill_conditioned_unscaled_fits_converge() {
 #[test]
 fn hitting_max_iter_keeps_the_model_but_reports_it() {
     let data = data();
-    let x_train = Data::flat(&data.x_train);
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
+    let train = data.train();
     let params = LogisticRegression { max_iter: 1, ..LogisticRegression::default() };
     let model = params.fit_model(train).unwrap();
     assert!(!model.converged());
@@ -241,57 +176,28 @@ fn hitting_max_iter_keeps_the_model_but_reports_it() {
 #[test]
 fn original_scale_coefficients_give_the_same_probabilities() {
     let data = data();
-    let x_train = Data::flat(&data.x_train);
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
+    let train = data.train();
     let model = LogisticRegression::default().fit_model(train).unwrap();
     let (beta, b) = model.original_scale();
     let proba = model.predict_proba(train.features).unwrap();
-    for (row, p) in data.x_train.iter().zip(&proba) {
+    for (row, p) in data.x_train.chunks_exact(data.n_cols).zip(&proba) {
         let z: f64 = b + row.iter().zip(&beta).map(|(&x, c)| f64::from(x) * c).sum::<f64>();
         assert!((1.0 / (1.0 + (-z).exp()) - p).abs() < 1e-9);
     }
 }
 
-fn small_training() -> (Vec<f32>, Vec<bool>) {
-    let values = vec![0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 3.0, 2.5, 4.0, 1.0, 5.0, 3.0];
-    let labels = vec![false, false, true, false, true, true];
-    (values, labels)
-}
-
 #[test]
 fn bad_input_gives_the_right_error() {
-    let params = LogisticRegression::default();
-
-    let empty = Samples::new(MatrixView::new(&[], 3).unwrap(), &[]).unwrap();
-    assert!(matches!(params.fit(empty, None, &FitOptions::default()), Err(ModelError::Empty(_))));
-
-    let (values, _) = small_training();
-    let all_late = [true; 6];
-    let one_class = Samples::new(MatrixView::new(&values, 2).unwrap(), &all_late).unwrap();
-    assert!(matches!(params.fit(one_class, None, &FitOptions::default()), Err(ModelError::OneClass { late: true })));
-
-    let (mut values, labels) = small_training();
-    values[2 * 2 + 1] = f32::NAN;
-    let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    match params.fit(with_nan, None, &FitOptions::default()) {
-        Err(ModelError::NonFinite { row: 2, column: 1, value }) => assert!(value.is_nan()),
-        other => panic!("expected NonFinite at row 2, column 1, got {:?}", other.err()),
+    BadInput {
+        one_class_late: true,
+        non_finite_training: vec![(2, 1, f32::NAN)],
+        wide: vec![0.0; 6],
+        non_finite_prediction: Some((vec![1.0, f32::INFINITY], 0, 1)),
     }
+    .assert_rejected_by(&LogisticRegression::default());
 
     let (values, labels) = small_training();
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    let model = params.fit(train, None, &FitOptions::default()).unwrap();
-    let wide = [0.0_f32; 6];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&wide, 3).unwrap()),
-        Err(ModelError::WidthMismatch { expected: 2, got: 3 })
-    ));
-    let inf = [1.0, f32::INFINITY];
-    assert!(matches!(
-        model.predict_proba(MatrixView::new(&inf, 2).unwrap()),
-        Err(ModelError::NonFinite { row: 0, column: 1, .. })
-    ));
-    assert_eq!(model.predict_proba(MatrixView::new(&[], 2).unwrap()).unwrap(), Vec::<f64>::new());
 
     let invalid = [
         (LogisticRegression { c: 0.0, ..LogisticRegression::default() }, "c"),
@@ -308,12 +214,7 @@ fn bad_input_gives_the_right_error() {
             "class_weight",
         ),
     ];
-    for (params, field) in invalid {
-        match params.fit(train, None, &FitOptions::default()) {
-            Err(ModelError::InvalidHyperparameter { name, .. }) => assert_eq!(name, field),
-            other => panic!("{params:?}: expected InvalidHyperparameter {field}, got {:?}", other.err()),
-        }
-    }
+    assert_invalid_hyperparameters(invalid, train, false);
 }
 
 #[test]
@@ -362,7 +263,7 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
     assert_eq!(defaults.class_weight, ClassWeight::None);
 
     assert!(serde_json::from_str::<LogisticRegression>(r#"{"C": 1.0}"#).is_err());
-    assert!(serde_json::from_str::<LogisticRegression>(r#"{"penalty": "l1"}"#).is_err());
+    assert!(serde_json::from_str::<LogisticRegression>(r#"{"penalty": "elasticnet"}"#).is_err());
     assert!(serde_json::from_str::<LogisticRegression>(r#"{"class_weight": {"late": 2.0}}"#).is_err());
     assert!(
         serde_json::from_str::<LogisticRegression>(r#"{"class_weight": {"late": 2.0, "on_time": 1.0, "x": 1}}"#)
@@ -373,33 +274,21 @@ fn hyperparameters_round_trip_and_reject_unknown_fields() {
 #[test]
 fn fitted_model_round_trips_through_json() {
     let data = data();
-    let x_train = Data::flat(&data.x_train);
-    let train = Samples::new(MatrixView::new(&x_train, data.n_cols()).unwrap(), &data.y_train).unwrap();
-    let x_test = Data::flat(&data.x_test);
-    let test = MatrixView::new(&x_test, data.n_cols()).unwrap();
-
     for standardize in [true, false] {
         let params = LogisticRegression { standardize, ..LogisticRegression::default() };
-        let model = params.fit(train, None, &FitOptions::default()).unwrap();
-        let json = model.to_json();
+        let model = params.fit(data.train(), None, &FitOptions::default()).unwrap();
+        let (json, _) = assert_round_trips_through_json::<LogisticRegressionModel>(model.as_ref(), data.test());
         assert!(json["converged"].as_bool().unwrap());
         assert!(json["iterations"].as_u64().unwrap() >= 1);
-        assert_eq!(json["coefficients"].as_array().unwrap().len(), data.n_cols());
+        assert_eq!(json["coefficients"].as_array().unwrap().len(), data.n_cols);
         assert!(json["intercept"].is_f64());
         assert_eq!(json["standardizer"].is_null(), !standardize);
 
-        let text = serde_json::to_string(&json).unwrap();
-        let restored: LogisticRegressionModel = serde_json::from_str(&text).unwrap();
-        assert_eq!(restored.to_json(), json);
-        let before: Vec<u64> = model.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-        let after: Vec<u64> = restored.predict_proba(test).unwrap().iter().map(|p| p.to_bits()).collect();
-        assert_eq!(before, after);
-
-        let mut unknown = json.clone();
-        unknown["extra"] = serde_json::json!(1);
-        assert!(serde_json::from_value::<LogisticRegressionModel>(unknown).is_err());
-        let mut short = json.clone();
-        short["coefficients"].as_array_mut().unwrap().pop();
-        assert_eq!(serde_json::from_value::<LogisticRegressionModel>(short).is_err(), standardize);
+        let rejects = |edit: &dyn Fn(&mut serde_json::Value)| rejects_edited::<LogisticRegressionModel>(&json, edit);
+        assert!(rejects(&|j| j["extra"] = serde_json::json!(1)));
+        let short = rejects(&|j| {
+            j["coefficients"].as_array_mut().unwrap().pop();
+        });
+        assert_eq!(short, standardize);
     }
 }
