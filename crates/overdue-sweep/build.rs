@@ -21,7 +21,8 @@ fn main() {
     println!("cargo:rustc-env=OVERDUE_RUSTC_VERSION={rustc_version}");
     println!("cargo:rustc-env=OVERDUE_GIT_COMMIT={commit}");
     // Cargo tells build scripts the profile's base ("debug" or "release") and
-    // this crate's opt-level, which the workspace's own crates share.
+    // this crate's opt-level, which the compute crates (features, models,
+    // metrics) share; see the profile overrides in the workspace Cargo.toml.
     let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
     let opt_level = std::env::var("OPT_LEVEL").unwrap_or_else(|_| "unknown".into());
     println!("cargo:rustc-env=OVERDUE_BUILD_PROFILE={profile} profile, opt-level {opt_level}");
