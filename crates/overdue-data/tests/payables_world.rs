@@ -420,6 +420,8 @@ fn bad_parameters_are_named() {
     assert!(err(PayablesWorld { capacity: 0.0, ..base.clone() }).contains("`capacity`"));
     assert!(err(PayablesWorld { vendors: 0, ..base.clone() }).contains("`vendors`"));
     assert!(err(PayablesWorld { urgent_share: 1.5, ..base.clone() }).contains("`urgent_share`"));
+    assert!(err(PayablesWorld { payment_block_rate: -0.1, ..base.clone() }).contains("`payment_block_rate`"));
+    assert!(err(PayablesWorld { payment_block_days: 0.5, ..base.clone() }).contains("`payment_block_days`"));
     assert!(err(PayablesWorld { end_date: base.start_date, ..base.clone() }).contains("`end_date`"));
     let dirty = DirtyRates { negative_amount: -0.1, ..DirtyRates::default() };
     assert!(err(PayablesWorld { dirty, ..base.clone() }).contains("`dirty.negative_amount`"));
@@ -463,4 +465,17 @@ fn table_validation_names_the_row_and_column() {
         events_of_three.into_iter().filter(|e| e.invoice_id != invoices[2].invoice_id).collect();
     let message = rebuild(invoices, unlogged).unwrap_err().to_string();
     assert!(message.contains("row 2") && message.contains("no process events"), "{message}");
+}
+
+#[test]
+fn payment_blocks_make_some_invoices_released_in_time_late() {
+    // The same world with more and more blocks: a block only ever delays a
+    // payment, so the late share rises with the block rate.
+    let late = |payment_block_rate| {
+        let world = PayablesWorld { payment_block_rate, invoices: 10_000, ..small_world(7) };
+        world.generate_clean().unwrap().0.outcome_counts().late_share()
+    };
+    let (without, default, many) = (late(0.0), late(PayablesWorld::default().payment_block_rate), late(0.2));
+    assert!(without < default && default < many, "late shares {without:.4} < {default:.4} < {many:.4}");
+    assert!(many > without + 0.1, "a 20% block rate makes at least a tenth more late: {without:.4} -> {many:.4}");
 }

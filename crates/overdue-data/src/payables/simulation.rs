@@ -26,7 +26,10 @@
 //!   rarer, exception).
 //! * Payment runs are on Tuesdays and Fridays. A released invoice is paid on the
 //!   last run on or before its due date (and after its release), or, when there is
-//!   none, on the first run after its release: late.
+//!   none, on the first run after its release: late. With the invoice's block
+//!   probability that run blocks it instead: it waits a random number of days
+//!   and goes with the first run after the wait. Blocks leave no event of their
+//!   own; the log shows the late payment.
 //! * The simulation starts some weeks before the first posting date with
 //!   invoices that are not in the tables (a warm-up, so the first weeks do not
 //!   meet empty queues) and stops at the snapshot: steps not finished by then are
@@ -76,6 +79,8 @@ pub(super) struct Job {
     pub exception_p: f64,
     /// Large amount: needs a second approval.
     pub large: bool,
+    /// Probability that the payment run blocks it.
+    pub block_p: f64,
 }
 
 /// Settings of the process.
@@ -87,6 +92,8 @@ pub(super) struct Process {
     pub capacity: f64,
     /// Mean days waiting for a vendor's clarification.
     pub clarify_days: f64,
+    /// Mean days a blocked payment waits.
+    pub block_days: f64,
 }
 
 /// The log and the clearing day of each job (`None`: open at the snapshot).
@@ -106,6 +113,7 @@ pub(super) fn simulate(jobs: &[Job], hidden: usize, process: &Process, rng: &mut
     let workdays = (0..days).filter(|&d| weekday(d) < 5).count().max(1);
     let capacities = capacities(jobs, process.capacity, workdays);
     let clarify_wait = Exp::new(1.0 / process.clarify_days.max(f64::MIN_POSITIVE)).expect("positive rate");
+    let block_wait = Exp::new(1.0 / process.block_days.max(f64::MIN_POSITIVE)).expect("positive rate");
     let mut pool_first = [1u16; 5];
     for q in 1..5 {
         pool_first[q] = pool_first[q - 1] + POOL_SIZES[q - 1];
@@ -169,7 +177,11 @@ pub(super) fn simulate(jobs: &[Job], hidden: usize, process: &Process, rng: &mut
                     APPROVE => Some(if job.large { SECOND_APPROVE } else { RELEASE }),
                     SECOND_APPROVE => Some(RELEASE),
                     _ => {
-                        let pay = payment_day(day, job.due_day, &weekday);
+                        let mut pay = payment_day(day, job.due_day, &weekday);
+                        if rng.random_bool(job.block_p.clamp(0.0, 1.0)) {
+                            let wait = (block_wait.sample(rng).round() as usize).max(1);
+                            pay = first_run_after(pay + wait, &weekday);
+                        }
                         if pay < days {
                             let run = rng.random_range(0..30);
                             log.push(i, Action::Pay, Actor::System, pay, 6 * 60 + run, rng.random_range(1..=20));
@@ -215,11 +227,16 @@ fn payment_day(released: usize, due_day: i64, weekday: &impl Fn(usize) -> u32) -
         day -= 1;
     }
     // None before the due date: the first run after the release.
-    let mut day = released + 1;
-    while !is_run(day) {
-        day += 1;
+    first_run_after(released, weekday)
+}
+
+/// The first payment-run day after `day`.
+fn first_run_after(day: usize, weekday: &impl Fn(usize) -> u32) -> usize {
+    let mut run = day + 1;
+    while !RUN_WEEKDAYS.contains(&weekday(run)) {
+        run += 1;
     }
-    day
+    run
 }
 
 fn day_start(start: NaiveDate, day: usize) -> NaiveDateTime {
