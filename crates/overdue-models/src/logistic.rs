@@ -6,6 +6,7 @@ use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::platt_linear::LinearScorer;
 use crate::{
     ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_features, check_training,
     linalg,
@@ -294,14 +295,12 @@ impl LogisticRegressionModel {
     /// `beta_j / scale_j` and `b - sum_j beta_j * mean_j / scale_j`. Equal to the
     /// stored ones when there is no standardiser.
     pub fn original_scale(&self) -> (Vec<f64>, f64) {
-        match &self.standardizer {
-            None => (self.coefficients.clone(), self.intercept),
-            Some(s) => {
-                let coefficients: Vec<f64> = self.coefficients.iter().zip(&s.scales).map(|(b, sc)| b / sc).collect();
-                let shift: f64 = coefficients.iter().zip(&s.means).map(|(b, m)| b * m).sum();
-                (coefficients, self.intercept - shift)
-            }
-        }
+        let scorer = LinearScorer {
+            standardizer: self.standardizer.as_ref(),
+            coefficients: &self.coefficients,
+            intercept: self.intercept,
+        };
+        scorer.original_scale()
     }
 }
 
@@ -349,22 +348,12 @@ impl TryFrom<RawModel> for LogisticRegressionModel {
     type Error = String;
 
     fn try_from(raw: RawModel) -> Result<Self, String> {
-        if !raw.coefficients.iter().chain([&raw.intercept]).all(|v| v.is_finite()) {
-            return Err("logistic regression coefficients and intercept must be finite".into());
-        }
-        if let Some(s) = &raw.standardizer {
-            let n = raw.coefficients.len();
-            if s.means.len() != n || s.scales.len() != n {
-                return Err(format!(
-                    "standardizer has {} means and {} scales for {n} coefficients",
-                    s.means.len(),
-                    s.scales.len()
-                ));
-            }
-            if !s.means.iter().all(|m| m.is_finite()) || !s.scales.iter().all(|v| v.is_finite() && *v > 0.0) {
-                return Err("standardizer means must be finite and scales positive and finite".into());
-            }
-        }
+        let scorer = LinearScorer {
+            standardizer: raw.standardizer.as_ref(),
+            coefficients: &raw.coefficients,
+            intercept: raw.intercept,
+        };
+        scorer.check("logistic regression")?;
         Ok(Self {
             standardizer: raw.standardizer,
             coefficients: raw.coefficients,

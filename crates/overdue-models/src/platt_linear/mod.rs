@@ -12,10 +12,9 @@ use overdue_features::{MatrixView, Samples};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub(crate) use scoring::{check_validation, design_row};
+pub(crate) use scoring::{LinearScorer, check_validation, design_row};
 
 use crate::{CalibratedOn, FittedClassifier, ModelError, PlattScaling, Standardizer, check_features};
-use scoring::LinearScorer;
 
 /// What a family records about its fit beyond the linear model (solver
 /// iterations, online updates). Its fields are serialised next to the shared
