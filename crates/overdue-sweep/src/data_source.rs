@@ -27,25 +27,41 @@ pub(crate) enum LoadedData {
     Collections { rows: Vec<CollectionsRow>, closing_days: Vec<NaiveDate> },
 }
 
-/// The invoices of a sweep, with a few words saying where they came from
-/// (and, for an export, what was dropped).
-pub(crate) fn load_data(config: &SweepConfig) -> Result<(LoadedData, String), SweepError> {
+/// The invoices of a sweep, as loaded.
+pub(crate) struct Loaded {
+    pub data: LoadedData,
+    /// A few words saying where the data came from (and, for an export, what
+    /// was dropped), for the console.
+    pub origin: String,
+    /// How an export was read (file data only), for the run records; its path
+    /// is the config's, relative to the config file, never this machine's.
+    pub export: Option<LoadReport>,
+}
+
+/// Loads (or generates) the invoices of a sweep.
+pub(crate) fn load_data(config: &SweepConfig) -> Result<Loaded, SweepError> {
+    let generated = |data, origin: &str| Loaded { data, origin: origin.into(), export: None };
     match &config.data {
         DataConfig::Receivables(world) => {
-            Ok((LoadedData::Receivables(world.generate()?), "generated receivables world".into()))
+            Ok(generated(LoadedData::Receivables(world.generate()?), "generated receivables world"))
         }
         DataConfig::Payables(world) => {
             let (table, cleaning) = world.generate_clean()?;
-            Ok((LoadedData::Payables { table: Box::new(table), cleaning }, "generated payables world".into()))
+            Ok(generated(LoadedData::Payables { table: Box::new(table), cleaning }, "generated payables world"))
         }
         DataConfig::File(source) => {
             let loaded = source.load(&config_dir(config))?;
-            Ok((LoadedData::Receivables(loaded.table), describe_load(&loaded.report)))
+            let report = LoadReport { path: source.path.clone(), ..loaded.report };
+            Ok(Loaded {
+                data: LoadedData::Receivables(loaded.table),
+                origin: describe_load(&report),
+                export: Some(report),
+            })
         }
         DataConfig::Collections(world) => {
             let rows = world.generate()?;
             let closing_days = world.closing_days();
-            Ok((LoadedData::Collections { rows, closing_days }, "generated collections log".into()))
+            Ok(generated(LoadedData::Collections { rows, closing_days }, "generated collections log"))
         }
     }
 }

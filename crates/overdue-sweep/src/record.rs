@@ -1,6 +1,6 @@
 //! Run records: everything known about one finished (or failed) run.
 
-use overdue_data::CleaningCounts;
+use overdue_data::{CleaningCounts, LoadReport};
 use overdue_features::SplitSummary;
 use overdue_metrics::Evaluation;
 use overdue_models::TrainingReport;
@@ -137,6 +137,10 @@ pub struct RunRecord {
     /// (payables data only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cleaning: Option<CleaningCounts>,
+    /// How the export was read: rows read, kept and dropped per reason, with
+    /// the path as the config gives it (file data only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<LoadReport>,
     /// Results, or why there are none.
     #[serde(flatten)]
     pub outcome: RunOutcome,

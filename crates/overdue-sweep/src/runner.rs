@@ -4,12 +4,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use overdue_data::CleaningCounts;
+use overdue_data::{CleaningCounts, LoadReport};
 use overdue_features::{Dataset, ReceivablesFeatures, Split, collections_dataset};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::{FitOptions, TrainingReport};
 
-use crate::data_source::{LoadedData, load_data};
+use crate::data_source::{Loaded, LoadedData, load_data};
 use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
@@ -111,6 +111,7 @@ fn run_in_pool(
         }
         let mut datasets = Datasets::load(config, on_event)?;
         let cleaning = datasets.cleaning();
+        let export = datasets.export.clone();
         let environment = Environment::current();
         for run in pending {
             let (dataset, feature_seconds) = datasets.get(run.variant, on_event)?;
@@ -125,6 +126,7 @@ fn run_in_pool(
                 features: dataset.n_features(),
                 splits: dataset.split_summaries(),
                 cleaning,
+                export: export.clone(),
                 outcome,
                 cost,
                 environment: environment.clone(),
@@ -180,6 +182,8 @@ fn describe(run: &PlannedRun, outcome: &RunOutcome) -> String {
 struct Datasets<'a> {
     config: &'a SweepConfig,
     data: LoadedData,
+    /// How an export was read (file data only).
+    export: Option<LoadReport>,
     variants: Vec<FeatureVariant>,
     built: Vec<Option<(Dataset, f64)>>,
 }
@@ -187,7 +191,7 @@ struct Datasets<'a> {
 impl<'a> Datasets<'a> {
     fn load(config: &'a SweepConfig, on_event: &mut (dyn FnMut(SweepEvent) + Send)) -> Result<Self, SweepError> {
         let started = Instant::now();
-        let (data, origin) = load_data(config)?;
+        let Loaded { data, origin, export } = load_data(config)?;
         let seconds = started.elapsed().as_secs_f64();
         let stage = match &data {
             LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s ({origin})", table.len()),
@@ -204,7 +208,7 @@ impl<'a> Datasets<'a> {
         };
         on_event(SweepEvent::Stage(stage));
         let variants = config.features.variants();
-        Ok(Self { config, data, built: vec![None; variants.len()], variants })
+        Ok(Self { config, data, export, built: vec![None; variants.len()], variants })
     }
 
     /// The error for a feature variant that does not fit the data (a config

@@ -84,3 +84,36 @@ fn the_shipped_file_example_runs_end_to_end() {
     let data_stage = stages.iter().find(|s| s.contains("data:")).unwrap();
     assert!(data_stage.contains("3000 invoices") && data_stage.contains("example_invoices.csv"), "{data_stage}");
 }
+
+#[test]
+fn dropped_dirty_rows_are_counted_in_the_records_and_the_report() {
+    // The shipped example export with three dirty rows appended, read with
+    // the "drop" policy from a copy of the shipped config.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("data")).unwrap();
+    let mut csv = fs::read_to_string(root.join("data/example_invoices.csv")).unwrap();
+    csv.push_str("3001,41,41,BR,3,-12.5,2018-08-01,2018-08-31,\n");
+    csv.push_str("3002,41,41,BR,3,-99.0,2018-08-01,2018-08-31,\n");
+    csv.push_str("3003,19,19,PE,3,100.0,2018-13-01,2018-08-31,\n");
+    fs::write(dir.path().join("data/example_invoices.csv"), csv).unwrap();
+    let toml = fs::read_to_string(root.join("file_example.toml"))
+        .unwrap()
+        .replace(r#"dirty_rows = "reject""#, r#"dirty_rows = "drop""#);
+    fs::write(dir.path().join("sweep.toml"), toml).unwrap();
+    let mut config = SweepConfig::load(&dir.path().join("sweep.toml")).unwrap();
+    config.output = dir.path().join("out");
+    run_sweep(&config, &SweepOptions::default(), &mut |_| {}).unwrap();
+
+    let first_record = fs::read_to_string(config.output.join("runs.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(first_record.lines().next().unwrap()).unwrap();
+    let export = &record["export"];
+    assert_eq!(export["path"], "data/example_invoices.csv", "the config's path, not this machine's");
+    assert_eq!((export["rows_read"].as_u64(), export["rows_kept"].as_u64()), (Some(3003), Some(3000)));
+
+    let report = fs::read_to_string(config.output.join("report.md")).unwrap();
+    assert!(report.contains("## Data loading (`data/example_invoices.csv`)"), "{report}");
+    assert!(report.contains("3003 data rows read, 3000 kept, 3 dropped as dirty"), "{report}");
+    assert!(report.contains("| negative amount | `amount` | 2 | 3001:"), "{report}");
+    assert!(report.contains("| unparsable date | `invoice_date` | 1 | 3003:"), "{report}");
+}

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use overdue_data::CleaningCounts;
+use overdue_data::{CleaningCounts, LoadReport};
 use overdue_features::SplitSummary;
 
 use super::summary::{CellSummary, Estimate, Summary, TOP_FEATURES, model_costs};
@@ -59,6 +59,9 @@ pub fn render(summary: &Summary, plots: &Result<Vec<std::path::PathBuf>, String>
     if let Some(cleaning) = &summary.cleaning {
         write_cleaning(&mut out, cleaning);
     }
+    if let Some(export) = &summary.export {
+        write_export(&mut out, export);
+    }
     write_datasets(&mut out, summary);
     write_split(&mut out, summary);
     write_models(&mut out, summary);
@@ -113,6 +116,36 @@ fn write_cleaning(out: &mut String, c: &CleaningCounts) {
     }
     let _ = writeln!(out, "| **all rules** | **{}** |\n", c.dropped());
     let _ = writeln!(out, "{} raw rows, {} kept.\n", c.raw, c.kept);
+}
+
+/// How the export was read: the dirty-row policy's drops, per reason and
+/// column, with the first offending row, so a reader can check them in the file.
+fn write_export(out: &mut String, report: &LoadReport) {
+    let _ = writeln!(out, "## Data loading (`{}`)\n", report.path.display());
+    let _ = write!(
+        out,
+        "{} data rows read, {} kept, {} dropped as dirty",
+        report.rows_read,
+        report.rows_kept,
+        report.rows_dropped()
+    );
+    match report.blank_rows {
+        0 => out.push_str(".\n\n"),
+        blank => {
+            let _ = writeln!(out, "; {blank} blank lines skipped.\n");
+        }
+    }
+    if report.dropped.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| reason | column | rows dropped | first (data row: detail) |");
+    let _ = writeln!(out, "|---|---|---:|---|");
+    for count in &report.dropped {
+        let detail = count.first_detail.replace('|', "\\|");
+        let _ =
+            writeln!(out, "| {} | `{}` | {} | {}: {detail} |", count.reason, count.column, count.rows, count.first_row);
+    }
+    out.push('\n');
 }
 
 /// The header of the rows' column: windows or feature variants.

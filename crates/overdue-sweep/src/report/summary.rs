@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use overdue_data::CleaningCounts;
+use overdue_data::{CleaningCounts, LoadReport};
 use overdue_features::SplitSummary;
 
 use super::devices::{DeviceCost, device_costs};
@@ -133,6 +133,8 @@ pub struct Summary {
     pub split: Vec<SplitSummary>,
     /// Study 2's cleaning counts of the first record that has them (payables data).
     pub cleaning: Option<CleaningCounts>,
+    /// How the export was read, from the first record that has it (file data).
+    pub export: Option<LoadReport>,
     /// Rows of the tables (windows or feature variants), in order.
     pub rows: Vec<FeatureRow>,
     /// One per row: its feature count and split.
@@ -415,6 +417,7 @@ pub fn summarize(records: &[RunRecord]) -> Summary {
         runs: records.len(),
         split: records.first().map(|r| r.splits.clone()).unwrap_or_default(),
         cleaning: records.iter().find_map(|r| r.cleaning),
+        export: records.iter().find_map(|r| r.export.clone()),
         rows,
         datasets,
         models,
