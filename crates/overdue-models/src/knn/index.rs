@@ -114,9 +114,13 @@ impl Index {
     pub(crate) fn new(points: &[f64], n_cols: usize) -> Self {
         let n_rows = points.len() / n_cols;
         let mut order: Vec<usize> = (0..n_rows).collect();
-        let mut builder = Builder { points, n_cols, splits: Vec::new(), leaf_starts: vec![0] };
-        let root = builder.partition(&mut order, 0);
-        let Builder { splits, leaf_starts, .. } = builder;
+        let Subtree { splits, leaf_sizes, root } = Points { values: points, n_cols }.partition(&mut order);
+        let leaf_starts: Vec<usize> = std::iter::once(0)
+            .chain(leaf_sizes.iter().scan(0, |end, size| {
+                *end += size;
+                Some(*end)
+            }))
+            .collect();
         let n_leaves = leaf_starts.len() - 1;
 
         let mut lower = vec![f64::INFINITY; n_cols * n_leaves];
@@ -201,26 +205,39 @@ impl Index {
     }
 }
 
-/// State of the recursive partition.
-struct Builder<'a> {
-    points: &'a [f64],
-    n_cols: usize,
+/// Rows below which a subtree is partitioned on the current thread: smaller
+/// jobs cost more to hand over than they take.
+const PARALLEL_ROWS: usize = 32 * LEAF_ROWS;
+
+/// A partitioned subtree: its splits in post-order (left subtree, right
+/// subtree, then its own), the row count of each of its leaves in order, and
+/// its root. Node numbers are local to the subtree until its parent merges it.
+struct Subtree {
     splits: Vec<Split>,
-    leaf_starts: Vec<usize>,
+    leaf_sizes: Vec<usize>,
+    root: Node,
 }
 
-impl Builder<'_> {
-    fn value(&self, row: usize, feature: usize) -> f64 {
-        self.points[row * self.n_cols + feature]
+/// The training rows, row-major, as the partition reads them.
+#[derive(Clone, Copy)]
+struct Points<'a> {
+    values: &'a [f64],
+    n_cols: usize,
+}
+
+impl Points<'_> {
+    fn value(self, row: usize, feature: usize) -> f64 {
+        self.values[row * self.n_cols + feature]
     }
 
-    /// Partitions the rows `rows` (positions `start..start + rows.len()` of the
-    /// final order) and returns the subtree's node.
-    fn partition(&mut self, rows: &mut [usize], start: usize) -> Node {
+    /// Partitions `rows` (reordering them into leaf order) and returns the
+    /// subtree. The two halves of a large split are partitioned in parallel;
+    /// merging them in a fixed order makes the result the same as a sequential
+    /// build, whatever the thread count.
+    fn partition(self, rows: &mut [usize]) -> Subtree {
         let n = rows.len();
         if n <= LEAF_ROWS {
-            self.leaf_starts.push(start + n);
-            return Node::Leaf(self.leaf_starts.len() - 2);
+            return Subtree { splits: Vec::new(), leaf_sizes: vec![n], root: Node::Leaf(0) };
         }
         let feature = self.widest_feature(rows);
         // The left part gets a whole number of full leaves, half of them
@@ -232,14 +249,26 @@ impl Builder<'_> {
         });
         let threshold = self.value(rows[left_n], feature);
         let (left_rows, right_rows) = rows.split_at_mut(left_n);
-        let left = self.partition(left_rows, start);
-        let right = self.partition(right_rows, start + left_n);
-        self.splits.push(Split { feature, threshold, left, right });
-        Node::Split(self.splits.len() - 1)
+        let (left, right) = if n >= PARALLEL_ROWS {
+            rayon::join(|| self.partition(left_rows), || self.partition(right_rows))
+        } else {
+            (self.partition(left_rows), self.partition(right_rows))
+        };
+
+        let Subtree { mut splits, mut leaf_sizes, root: left_root } = left;
+        let (split_offset, leaf_offset) = (splits.len(), leaf_sizes.len());
+        let shift = |node: Node| match node {
+            Node::Split(s) => Node::Split(s + split_offset),
+            Node::Leaf(l) => Node::Leaf(l + leaf_offset),
+        };
+        splits.extend(right.splits.into_iter().map(|s| Split { left: shift(s.left), right: shift(s.right), ..s }));
+        leaf_sizes.extend(right.leaf_sizes);
+        splits.push(Split { feature, threshold, left: left_root, right: shift(right.root) });
+        Subtree { root: Node::Split(splits.len() - 1), splits, leaf_sizes }
     }
 
     /// The feature with the largest variance among `rows` (the first on ties).
-    fn widest_feature(&self, rows: &[usize]) -> usize {
+    fn widest_feature(self, rows: &[usize]) -> usize {
         let n = rows.len() as f64;
         let mut means = vec![0.0; self.n_cols];
         for &r in rows {
@@ -260,5 +289,30 @@ impl Builder<'_> {
             }
         }
         best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_is_the_same_whatever_the_thread_count_and_every_leaf_but_the_last_is_full() {
+        // Enough rows for the top splits to run in parallel.
+        let (n_rows, n_cols) = (20_000, 3);
+        let points: Vec<f64> = (0..n_rows * n_cols).map(|i| ((i * 7919) % 10_007) as f64 / 101.0).collect();
+        let build = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| Index::new(&points, n_cols))
+        };
+        let index = build(1);
+        assert_eq!(build(4), index);
+
+        let mut rows = index.order.clone();
+        rows.sort_unstable();
+        assert!(rows.into_iter().eq(0..n_rows), "every training row in exactly one leaf");
+        assert_eq!(index.n_leaves(), n_rows.div_ceil(LEAF_ROWS));
+        let sizes: Vec<usize> = index.leaf_starts.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(sizes[..sizes.len() - 1].iter().all(|&s| s == LEAF_ROWS), "{sizes:?}");
     }
 }
