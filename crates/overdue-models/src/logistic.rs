@@ -6,7 +6,7 @@ use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::platt_linear::LinearScorer;
+use crate::platt_linear::{LinearScorer, decision_value, design_row};
 use crate::{
     ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_features, check_training,
     linalg,
@@ -295,37 +295,24 @@ impl LogisticRegressionModel {
     /// `beta_j / scale_j` and `b - sum_j beta_j * mean_j / scale_j`. Equal to the
     /// stored ones when there is no standardiser.
     pub fn original_scale(&self) -> (Vec<f64>, f64) {
-        let scorer = LinearScorer {
+        self.scorer().original_scale()
+    }
+
+    /// The linear part, shared with the other linear families: the same
+    /// design rows and sums as the fit, so predictions reproduce it exactly.
+    fn scorer(&self) -> LinearScorer<'_> {
+        LinearScorer {
             standardizer: self.standardizer.as_ref(),
             coefficients: &self.coefficients,
             intercept: self.intercept,
-        };
-        scorer.original_scale()
+        }
     }
 }
 
 impl FittedClassifier for LogisticRegressionModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
         check_features(&features, self.n_features())?;
-        let n_cols = features.n_cols();
-        if features.n_rows() == 0 {
-            return Ok(Vec::new());
-        }
-        let chunks: Vec<Vec<f64>> = features
-            .as_slice()
-            .par_chunks(CHUNK_ROWS * n_cols)
-            .map(|chunk| {
-                let mut buffer = vec![0.0; n_cols];
-                chunk
-                    .chunks_exact(n_cols)
-                    .map(|row| {
-                        design_row(self.standardizer.as_ref(), row, &mut buffer);
-                        sigmoid(linear_predictor(&buffer, &self.coefficients, self.intercept))
-                    })
-                    .collect()
-            })
-            .collect();
-        Ok(chunks.concat())
+        Ok(self.scorer().decision_values(features).into_iter().map(sigmoid).collect())
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -362,24 +349,6 @@ impl TryFrom<RawModel> for LogisticRegressionModel {
             converged: raw.converged,
         })
     }
-}
-
-/// One row as the model sees it: standardised if there is a standardiser. Used
-/// both when fitting and when predicting, so both compute bit-identical values.
-fn design_row(standardizer: Option<&Standardizer>, row: &[f32], out: &mut [f64]) {
-    match standardizer {
-        Some(s) => s.transform_row(row, out),
-        None => out.iter_mut().zip(row).for_each(|(o, &v)| *o = f64::from(v)),
-    }
-}
-
-/// `x . beta + b`, summed left to right.
-fn linear_predictor(x: &[f64], beta: &[f64], intercept: f64) -> f64 {
-    let mut z = 0.0;
-    for (xi, bi) in x.iter().zip(beta) {
-        z += xi * bi;
-    }
-    z + intercept
 }
 
 /// `1 / (1 + exp(-z))` without overflow.
@@ -466,7 +435,7 @@ impl Problem<'_> {
             .map(|(rows, labels)| {
                 let mut loss = 0.0;
                 for (row, &label) in rows.chunks_exact(self.n_cols).zip(labels) {
-                    let z = linear_predictor(row, beta, intercept);
+                    let z = decision_value(row, beta, intercept);
                     let l = if label { softplus(-z) } else { softplus(z) };
                     loss += self.weights[usize::from(label)] * l;
                 }
@@ -489,7 +458,7 @@ impl Problem<'_> {
                 let mut a = vec![1.0; p];
                 for (row, &label) in rows.chunks_exact(self.n_cols).zip(labels) {
                     a[..self.n_cols].copy_from_slice(row);
-                    let z = linear_predictor(row, beta, intercept);
+                    let z = decision_value(row, beta, intercept);
                     let w = self.weights[usize::from(label)];
                     // e = exp(-|z|) gives sigmoid(|z|) = 1 / (1 + e) and
                     // sigmoid(-|z|) = e / (1 + e) without cancellation.

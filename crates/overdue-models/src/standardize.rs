@@ -46,6 +46,22 @@ impl Standardizer {
         }
     }
 
+    /// Checks a deserialised standardiser against the `n_features` it must
+    /// serve: one finite mean and one positive finite scale per feature.
+    pub fn check(&self, n_features: usize) -> Result<(), String> {
+        if self.means.len() != n_features || self.scales.len() != n_features {
+            return Err(format!(
+                "standardizer has {} means and {} scales for {n_features} features",
+                self.means.len(),
+                self.scales.len()
+            ));
+        }
+        if !self.means.iter().all(|m| m.is_finite()) || !self.scales.iter().all(|v| v.is_finite() && *v > 0.0) {
+            return Err("standardizer means must be finite and scales positive and finite".into());
+        }
+        Ok(())
+    }
+
     /// A standardiser that leaves values unchanged.
     pub fn identity(n_cols: usize) -> Self {
         Self { means: vec![0.0; n_cols], scales: vec![1.0; n_cols] }

@@ -203,16 +203,7 @@ impl KNearestNeighborsModel {
             return Err(format!("point value at row {}, column {} is not finite", i / n, i % n));
         }
         if let Some(s) = &raw.standardizer {
-            if s.means.len() != n || s.scales.len() != n {
-                return Err(format!(
-                    "standardizer has {} means and {} scales for {n} features",
-                    s.means.len(),
-                    s.scales.len()
-                ));
-            }
-            if !s.means.iter().all(|m| m.is_finite()) || !s.scales.iter().all(|v| v.is_finite() && *v > 0.0) {
-                return Err("standardizer means must be finite and scales positive and finite".into());
-            }
+            s.check(n)?;
         }
         let index = Index::new(&raw.points, n);
         Ok(Self { raw, index })

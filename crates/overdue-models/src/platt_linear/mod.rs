@@ -12,7 +12,7 @@ use overdue_features::{MatrixView, Samples};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub(crate) use scoring::{LinearScorer, check_validation, design_row};
+pub(crate) use scoring::{LinearScorer, check_validation, decision_value, design_row};
 
 use crate::{CalibratedOn, FittedClassifier, ModelError, PlattScaling, Standardizer, check_features};
 

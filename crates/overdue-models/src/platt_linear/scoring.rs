@@ -1,4 +1,4 @@
-//! What every Platt-calibrated linear scorer (the L1 SVM, CSFSOL) shares:
+//! What every linear scorer (the L1 SVM, CSFSOL, logistic regression) shares:
 //! standardised rows, decision values, calibration on validation or train
 //! rows, and the consistency checks of a deserialised model.
 
@@ -113,17 +113,7 @@ impl LinearScorer<'_> {
             return Err(format!("{family} coefficients and intercept must be finite"));
         }
         if let Some(s) = self.standardizer {
-            let n = self.coefficients.len();
-            if s.means.len() != n || s.scales.len() != n {
-                return Err(format!(
-                    "standardizer has {} means and {} scales for {n} coefficients",
-                    s.means.len(),
-                    s.scales.len()
-                ));
-            }
-            if !s.means.iter().all(|m| m.is_finite()) || !s.scales.iter().all(|v| v.is_finite() && *v > 0.0) {
-                return Err("standardizer means must be finite and scales positive and finite".into());
-            }
+            s.check(self.coefficients.len())?;
         }
         Ok(())
     }
