@@ -65,6 +65,16 @@ impl Invoice {
         }
     }
 
+    /// The first day from whose start the outcome is known: the day after the
+    /// settlement, or the first late day (`due_date + LATE_AFTER_DAYS + 1`)
+    /// if that comes first. From then on [`Invoice::outcome_as_of`] is never
+    /// `Unknown` and never changes; a time split uses it to purge training
+    /// rows whose label was not yet known when the next part starts.
+    pub fn outcome_known_from(&self) -> NaiveDate {
+        let late_from = self.due_date + Duration::days(LATE_AFTER_DAYS + 1);
+        self.settled_date.map_or(late_from, |settled| (settled + Duration::days(1)).min(late_from))
+    }
+
     /// Days between due date and settlement (negative when paid early).
     pub fn days_late(&self) -> Option<i64> {
         self.settled_date.map(|s| (s - self.due_date).num_days())
@@ -214,6 +224,25 @@ mod tests {
         let as_of = date("2018-12-31");
         assert_eq!(invoice("2018-02-01", Some("2018-02-06")).outcome_as_of(as_of), Outcome::OnTime);
         assert_eq!(invoice("2018-02-01", Some("2018-02-07")).outcome_as_of(as_of), Outcome::Late);
+    }
+
+    #[test]
+    fn the_outcome_is_known_from_the_first_day_outcome_as_of_is_not_unknown() {
+        let cases = [
+            invoice("2018-02-01", Some("2018-01-20")),
+            invoice("2018-02-01", Some("2018-02-06")),
+            invoice("2018-02-01", Some("2018-02-07")),
+            invoice("2018-02-01", Some("2018-03-15")),
+            invoice("2018-02-01", None),
+        ];
+        for inv in &cases {
+            let known_from = inv.outcome_known_from();
+            assert_ne!(inv.outcome_as_of(known_from), Outcome::Unknown, "{inv:?}");
+            assert_eq!(inv.outcome_as_of(known_from - Duration::days(1)), Outcome::Unknown, "{inv:?}");
+            let later = inv.outcome_as_of(known_from + Duration::days(400));
+            assert_eq!(inv.outcome_as_of(known_from), later, "never changes: {inv:?}");
+        }
+        assert_eq!(cases[3].outcome_known_from(), date("2018-02-07"), "late is known before the payment");
     }
 
     #[test]

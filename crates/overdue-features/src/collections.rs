@@ -24,7 +24,9 @@ pub fn collections_dataset(
     split: &SplitSpec,
 ) -> Result<Dataset, FeatureError> {
     // `Dataset::new` rejects days that do not match the rows or are unsorted.
-    let time_split = split.apply(closing_days)?;
+    // A case's label is known when it closes, its row's day, so a purge
+    // never drops one.
+    let time_split = split.split_rows(closing_days, closing_days)?.split;
     let names = COLLECTIONS_FEATURES.iter().map(|name| name.to_string()).collect();
     let values = rows.iter().flat_map(CollectionsRow::features).collect();
     let still_unpaid = rows.iter().map(|row| !row.paid).collect();
@@ -42,7 +44,7 @@ mod tests {
     #[test]
     fn rows_keep_log_order_and_the_label_is_still_unpaid() {
         let world = CollectionsWorld { rows: 9, cases_per_day: 1, ..CollectionsWorld::default() };
-        let split = SplitSpec::Fractions { train: 0.5, validation: 0.2 };
+        let split = SplitSpec::Fractions { train: 0.5, validation: 0.2, purge: false };
         let dataset = collections_dataset(&TUTORIAL_TABLE, &world.closing_days(), &split).unwrap();
         assert_eq!(dataset.feature_names(), COLLECTIONS_FEATURES);
         let train = dataset.part(Split::Train);
@@ -57,7 +59,7 @@ mod tests {
     #[test]
     fn a_split_never_separates_cases_of_one_day() {
         let world = CollectionsWorld { rows: 9, cases_per_day: 3, ..CollectionsWorld::default() };
-        let split = SplitSpec::Fractions { train: 0.5, validation: 0.2 };
+        let split = SplitSpec::Fractions { train: 0.5, validation: 0.2, purge: false };
         let dataset = collections_dataset(&TUTORIAL_TABLE, &world.closing_days(), &split).unwrap();
         assert_eq!(dataset.part(Split::Train).n_rows(), 6, "the cut at row 5 moves to the next day");
     }

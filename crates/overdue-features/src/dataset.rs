@@ -126,9 +126,36 @@ pub struct TimeSplit {
     pub validation: Range<usize>,
     /// Rows of the test part.
     pub test: Range<usize>,
+    /// Training rows dropped by a label purge ([`crate::SplitSpec::purges`]).
+    #[serde(default)]
+    pub purged_train: usize,
+    /// Validation rows dropped by a label purge.
+    #[serde(default)]
+    pub purged_validation: usize,
 }
 
 impl TimeSplit {
+    /// The parts of `n_rows` rows with validation starting at row
+    /// `validation_start` and test at `test_start`; nothing purged.
+    pub fn from_starts(validation_start: usize, test_start: usize, n_rows: usize) -> Self {
+        TimeSplit {
+            train: 0..validation_start,
+            validation: validation_start..test_start,
+            test: test_start..n_rows,
+            purged_train: 0,
+            purged_validation: 0,
+        }
+    }
+
+    /// Rows of `split` dropped by a label purge.
+    pub fn purged(&self, split: Split) -> usize {
+        match split {
+            Split::Train => self.purged_train,
+            Split::Validation => self.purged_validation,
+            Split::Test => 0,
+        }
+    }
+
     /// The rows of one part.
     pub fn rows(&self, split: Split) -> Range<usize> {
         match split {
@@ -154,6 +181,14 @@ pub struct SplitSummary {
     pub first_date: Option<NaiveDate>,
     /// Latest invoice date, if the part is not empty.
     pub last_date: Option<NaiveDate>,
+    /// Rows a label purge dropped from this part (not counted in `rows`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub purged: usize,
+}
+
+/// Keeps `purged: 0` out of records, which read as before the purge existed.
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 /// A labelled feature table in time order, split into train, validation and test.
@@ -285,6 +320,7 @@ impl Dataset {
                     majority_baseline: if n == 0 { 0.0 } else { late_share.max(1.0 - late_share) },
                     first_date: self.invoice_dates[rows.clone()].first().copied(),
                     last_date: self.invoice_dates[rows].last().copied(),
+                    purged: self.split.purged(split),
                 }
             })
             .collect()

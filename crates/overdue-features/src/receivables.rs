@@ -6,6 +6,7 @@ use overdue_data::{Invoice, InvoiceTable, Outcome};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::is_month_end;
+use crate::split::SplitRows;
 use crate::{Dataset, FeatureError, SplitSpec};
 
 /// A lookback window of whole calendar months before the prediction moment.
@@ -175,9 +176,12 @@ impl ReceivablesFeatures {
         }
         rows.sort_by_key(|&i| (invoices[i].invoice_date, invoices[i].invoice_id));
         let dates: Vec<NaiveDate> = rows.iter().map(|&i| invoices[i].invoice_date).collect();
+        let known_from: Vec<NaiveDate> = rows.iter().map(|&i| invoices[i].outcome_known_from()).collect();
+        let SplitRows { kept, split: time_split } = split.split_rows(&dates, &known_from)?;
+        let rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
+        let dates: Vec<NaiveDate> = kept.iter().map(|&k| dates[k]).collect();
         let ids: Vec<u64> = rows.iter().map(|&i| invoices[i].invoice_id).collect();
         let labels: Vec<bool> = rows.iter().map(|&i| invoices[i].outcome_as_of(label_date) == Outcome::Late).collect();
-        let time_split = split.apply(&dates)?;
 
         let names = Self::feature_names(table);
         let width = names.len();

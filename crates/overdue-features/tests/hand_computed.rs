@@ -46,7 +46,7 @@ fn tiny_table() -> InvoiceTable {
 
 fn build(windows: &[u32]) -> Vec<(HistoryWindow, Dataset)> {
     let windows: Vec<HistoryWindow> = windows.iter().map(|&m| HistoryWindow::new(m).unwrap()).collect();
-    let spec = SplitSpec::Fractions { train: 0.5, validation: 0.0 };
+    let spec = SplitSpec::Fractions { train: 0.5, validation: 0.0, purge: false };
     ReceivablesFeatures::new(&windows).unwrap().build(&tiny_table(), &spec).unwrap()
 }
 

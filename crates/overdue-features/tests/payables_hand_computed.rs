@@ -154,7 +154,7 @@ fn tiny_table() -> PayablesTable {
 }
 
 fn build(moment: PredictionMoment, encoding: CategoricalEncoding) -> Dataset {
-    let spec = SplitSpec::Fractions { train: 0.5, validation: 0.0 };
+    let spec = SplitSpec::Fractions { train: 0.5, validation: 0.0, purge: false };
     PayablesFeatures::new(moment, encoding).unwrap().build(&tiny_table(), &spec).unwrap()
 }
 

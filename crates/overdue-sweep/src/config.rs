@@ -526,7 +526,7 @@ mod tests {
         let DataConfig::Payables(world) = &config.data else { panic!("{:?}", config.data) };
         assert_eq!((world.invoices, world.vendors, world.dirty.missing_vendor), (1000, 50, 0.05));
         assert_eq!(world.dirty.missing_amount, overdue_data::DirtyRates::default().missing_amount);
-        assert_eq!(config.split, SplitSpec::Fractions { train: 0.6, validation: 0.2 }, "study 2's 60/20/20");
+        assert_eq!(config.split, SplitSpec::Fractions { train: 0.6, validation: 0.2, purge: false }, "study 2's 60/20/20");
         let names: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
         assert_eq!(
             names,
@@ -647,6 +647,17 @@ mod tests {
     fn malformed_toml_is_reported() {
         let (_, message) = parse_err("[data\nkind = 1");
         assert!(!message.is_empty());
+    }
+
+    #[test]
+    fn a_split_may_purge_late_labels_and_its_keys_are_still_checked() {
+        let text = format!("{MINIMAL}\n[split]\nby = \"fractions\"\ntrain = 0.6\nvalidation = 0.2\npurge = true\n");
+        let config = SweepConfig::parse(&text).unwrap();
+        assert_eq!(config.split, SplitSpec::Fractions { train: 0.6, validation: 0.2, purge: true });
+        let (key, message) =
+            parse_err(&format!("{MINIMAL}\n[split]\nby = \"fractions\"\ntrain = 0.6\nvalidation = 0.2\npurg = true\n"));
+        assert!(key.starts_with("split"), "{key}: {message}");
+        assert!(message.contains("purg"), "{message}");
     }
 
     #[test]

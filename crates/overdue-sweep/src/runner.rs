@@ -397,7 +397,7 @@ mod tests {
     /// Six rows, one feature; training rows hold one class only.
     fn one_class_training_set() -> Dataset {
         let dates: Vec<NaiveDate> = (1..=6).map(|d| NaiveDate::from_ymd_opt(2018, 1, d).unwrap()).collect();
-        let split = TimeSplit { train: 0..3, validation: 3..4, test: 4..6 };
+        let split = TimeSplit::from_starts(3, 4, 6);
         let labels = vec![true, true, true, false, true, false];
         Dataset::new(vec!["x".into()], vec![1.0; 6], labels, (1..=6).collect(), dates, split).unwrap()
     }

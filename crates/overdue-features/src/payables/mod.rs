@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 pub use moment::{CategoricalEncoding, PredictionMoment};
 
+use crate::split::SplitRows;
 use crate::{Dataset, FeatureError, SplitSpec};
 use columns::RowWriter;
 use history::OutcomeHistory;
@@ -113,9 +114,13 @@ impl PayablesFeatures {
         // Rows ascend by id within a day, as the table does.
         rows.sort_unstable();
         let dates: Vec<NaiveDate> = rows.iter().map(|&(moment, _)| moment).collect();
+        let known_from: Vec<NaiveDate> =
+            rows.iter().map(|&(_, i)| known[i].map_or(NaiveDate::MAX, |(from, _)| from)).collect();
+        let SplitRows { kept, split: time_split } = split.split_rows(&dates, &known_from)?;
+        let rows: Vec<(NaiveDate, usize)> = kept.iter().map(|&k| rows[k]).collect();
+        let dates: Vec<NaiveDate> = kept.iter().map(|&k| dates[k]).collect();
         let ids: Vec<u64> = rows.iter().map(|&(_, i)| invoices[i].invoice_id).collect();
         let labels: Vec<bool> = rows.iter().map(|&(_, i)| known[i].is_some_and(|(_, late)| late)).collect();
-        let time_split = split.apply(&dates)?;
 
         let names = self.feature_names(table);
         let width = names.len();

@@ -187,12 +187,15 @@ fn write_split(out: &mut String, summary: &Summary) {
     }
 }
 
+/// The study's split table; a purged split adds the rows its purge dropped.
 fn write_split_table(out: &mut String, split: &[SplitSummary]) {
-    let _ = writeln!(out, "| part | invoices | late share | majority baseline | first date | last date |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
+    let purged = split.iter().any(|s| s.purged > 0);
+    let _ = write!(out, "| part | invoices | late share | majority baseline | first date | last date |");
+    let _ = writeln!(out, "{}", if purged { " purged (label known too late) |" } else { "" });
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---|{}", if purged { "---:|" } else { "" });
     for s in split {
         let date = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "—".into(), |d| d.to_string());
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} | {:.4} | {:.4} | {} | {} |",
             s.split.name(),
@@ -202,6 +205,7 @@ fn write_split_table(out: &mut String, split: &[SplitSummary]) {
             date(s.first_date),
             date(s.last_date)
         );
+        let _ = writeln!(out, "{}", if purged { format!(" {} |", s.purged) } else { String::new() });
     }
     out.push('\n');
 }
