@@ -56,6 +56,6 @@ mod split;
 pub use collections::{COLLECTIONS_FEATURES, collections_dataset};
 pub use dataset::{Dataset, MatrixView, Samples, Split, SplitSummary, TimeSplit};
 pub use error::FeatureError;
-pub use payables::{CategoricalEncoding, PayablesFeatures, PredictionMoment};
+pub use payables::{CategoricalEncoding, EvaluationSubset, PayablesFeatures, PredictionMoment};
 pub use receivables::{HistoryWindow, ReceivablesFeatures};
 pub use split::SplitSpec;

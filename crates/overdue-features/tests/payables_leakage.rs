@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use overdue_data::{Action, Actor, Payable, PayablesTable, PayablesWorld, ProcessEvent};
-use overdue_features::{CategoricalEncoding, PayablesFeatures, PredictionMoment, SplitSpec};
+use overdue_features::{CategoricalEncoding, EvaluationSubset, PayablesFeatures, PredictionMoment, SplitSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -197,4 +197,55 @@ fn rewriting_the_past_does_change_features() {
         let differing = before.iter().filter(|(id, f)| after.get(id).is_some_and(|g| g != *f)).count();
         assert!(differing > 500, "only {differing} rows changed for {}", features.name());
     }
+}
+
+#[test]
+fn the_evaluation_subset_is_chosen_as_of_the_moment() {
+    // Study 2's subset keeps invoices with 10 days to pay from vendors with
+    // more than 10 earlier invoices. Rewriting the future may change which
+    // rows are labelled, but never whether a row predicted before the cut is
+    // in the subset.
+    let table = world();
+    let cut: NaiveDate = "2017-07-01".parse().unwrap();
+    let rewritten = rewrite_future(table, cut, 11);
+    for moment in [PredictionMoment::AtPosting, PredictionMoment::BeforeDue { days: 3 }] {
+        let all = PayablesFeatures::new(moment, CategoricalEncoding::Historical).unwrap();
+        let subset = all.with_subset(EvaluationSubset::STUDY2);
+        let (all_before, all_after) = (features_up_to(table, all, cut), features_up_to(&rewritten, all, cut));
+        let (kept_before, kept_after) = (features_up_to(table, subset, cut), features_up_to(&rewritten, subset, cut));
+        let in_both: Vec<u64> = all_before.keys().filter(|id| all_after.contains_key(id)).copied().collect();
+        let kept = in_both.iter().filter(|id| kept_before.contains_key(id)).count();
+        assert!(kept > 300 && kept < in_both.len(), "{kept} of {} rows kept: not a real selection", in_both.len());
+        for id in &in_both {
+            assert_eq!(kept_before.get(id), kept_after.get(id), "invoice {id} at {moment}");
+        }
+    }
+}
+
+#[test]
+fn the_evaluation_subset_keeps_exactly_the_rows_its_definition_selects() {
+    let table = world();
+    let invoices: HashMap<u64, &Payable> = table.invoices().iter().map(|i| (i.invoice_id, i)).collect();
+    let moment = PredictionMoment::BeforeDue { days: 3 };
+    let all = PayablesFeatures::new(moment, CategoricalEncoding::Historical).unwrap();
+    let subset = all.with_subset(EvaluationSubset::STUDY2);
+    assert_eq!(subset.name(), "before_due_3/historical/pay10_vendor11");
+    let split = SplitSpec::payables_default();
+    let (full, selected) = (all.build(table, &split).unwrap(), subset.build(table, &split).unwrap());
+    let expected: Vec<(u64, &[f32])> = (0..full.n_rows())
+        .filter(|&row| {
+            let invoice = invoices[&full.invoice_ids()[row]];
+            let at = full.invoice_dates()[row];
+            let earlier = table
+                .invoices()
+                .iter()
+                .filter(|o| o.vendor == invoice.vendor && o.invoice_id != invoice.invoice_id && o.posting_date < at)
+                .count();
+            (invoice.due_date - invoice.posting_date).num_days() >= 10 && earlier > 10
+        })
+        .map(|row| (full.invoice_ids()[row], full.features().row(row)))
+        .collect();
+    let got: Vec<(u64, &[f32])> =
+        (0..selected.n_rows()).map(|row| (selected.invoice_ids()[row], selected.features().row(row))).collect();
+    assert_eq!(got, expected, "the same rows with the same features");
 }

@@ -526,7 +526,11 @@ mod tests {
         let DataConfig::Payables(world) = &config.data else { panic!("{:?}", config.data) };
         assert_eq!((world.invoices, world.vendors, world.dirty.missing_vendor), (1000, 50, 0.05));
         assert_eq!(world.dirty.missing_amount, overdue_data::DirtyRates::default().missing_amount);
-        assert_eq!(config.split, SplitSpec::Fractions { train: 0.6, validation: 0.2, purge: false }, "study 2's 60/20/20");
+        assert_eq!(
+            config.split,
+            SplitSpec::Fractions { train: 0.6, validation: 0.2, purge: false },
+            "study 2's 60/20/20"
+        );
         let names: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
         assert_eq!(
             names,
@@ -547,6 +551,21 @@ mod tests {
         assert_eq!(config.features.variants().len(), 2, "the [features] table may be left out");
         let config = SweepConfig::parse(&PAYABLES.replace("{ before_due = 5 }", "\"before_due\"")).unwrap();
         assert_eq!(config.features.variants()[2].label(), "before_due_3/historical");
+    }
+
+    #[test]
+    fn a_payables_subset_applies_to_every_variant_and_names_it() {
+        let text = PAYABLES.replace(
+            "encodings = [\"historical\", \"one_hot\"]\n",
+            "encodings = [\"historical\"]\nsubset = { min_days_to_pay = 10, min_vendor_invoices = 11 }\n",
+        );
+        let config = SweepConfig::parse(&text).unwrap();
+        let names: Vec<String> = config.features.variants().iter().map(|v| v.label()).collect();
+        assert_eq!(names, ["at_posting/historical/pay10_vendor11", "before_due_5/historical/pay10_vendor11"]);
+        let (key, message) = parse_err(&text.replace("min_vendor_invoices", "min_vendor_invoice"));
+        assert_eq!(key, "features.subset.min_vendor_invoice", "{message}");
+        let (key, message) = parse_err(&MINIMAL.replace("windows = [3, 6]", "windows = [3]\nsubset = {}"));
+        assert_eq!((key.as_str(), message.contains("payables")), ("features.subset", true), "{message}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (one dataset each): history windows for receivables, prediction moments x
 //! categorical encodings for payables, a single one for collections.
 
-use overdue_features::{CategoricalEncoding, HistoryWindow, PayablesFeatures, PredictionMoment};
+use overdue_features::{CategoricalEncoding, EvaluationSubset, HistoryWindow, PayablesFeatures, PredictionMoment};
 use serde::{Deserialize, Deserializer};
 
 use crate::DataConfig;
@@ -34,6 +34,9 @@ pub(crate) struct FeatureTable {
     /// Payables: categorical encodings.
     #[serde(default)]
     encodings: Option<Vec<CategoricalEncoding>>,
+    /// Payables: the evaluation subset, `{ min_days_to_pay = 10, min_vendor_invoices = 11 }`.
+    #[serde(default)]
+    subset: Option<EvaluationSubset>,
 }
 
 /// The feature set of a sweep and its variants.
@@ -50,6 +53,8 @@ pub enum FeatureConfig {
         moments: Vec<PredictionMoment>,
         /// Categorical encodings, as listed (each once); default: historical.
         encodings: Vec<CategoricalEncoding>,
+        /// Which rows every variant keeps; default: all.
+        subset: EvaluationSubset,
     },
     /// The tutorial's reminder counts per channel: one dataset.
     CollectionsActions,
@@ -107,12 +112,12 @@ impl FeatureConfig {
             FeatureConfig::ReceivablesHistory { windows } => {
                 windows.iter().map(|&w| FeatureVariant::Window(w)).collect()
             }
-            FeatureConfig::Payables { moments, encodings } => moments
+            FeatureConfig::Payables { moments, encodings, subset } => moments
                 .iter()
                 .flat_map(|&moment| {
-                    encodings
-                        .iter()
-                        .map(move |&encoding| FeatureVariant::Payables(PayablesFeatures { moment, encoding }))
+                    encodings.iter().map(move |&encoding| {
+                        FeatureVariant::Payables(PayablesFeatures { moment, encoding, subset: *subset })
+                    })
                 })
                 .collect(),
             FeatureConfig::CollectionsActions => vec![FeatureVariant::CollectionsActions],
@@ -158,7 +163,12 @@ impl FeatureTable {
         }
         match set {
             FeatureSetName::ReceivablesHistory => {
-                for (key, given) in [("moments", self.moments.is_some()), ("encodings", self.encodings.is_some())] {
+                let payables_only = [
+                    ("moments", self.moments.is_some()),
+                    ("encodings", self.encodings.is_some()),
+                    ("subset", self.subset.is_some()),
+                ];
+                for (key, given) in payables_only {
                     if given {
                         return err(key, "is for `set = \"payables\"` only".into());
                     }
@@ -190,13 +200,15 @@ impl FeatureTable {
                 if encodings.is_empty() {
                     return err("encodings", "give at least one encoding: \"historical\" or \"one_hot\"".into());
                 }
-                Ok(FeatureConfig::Payables { moments: distinct(moments), encodings: distinct(encodings) })
+                let subset = self.subset.unwrap_or_default();
+                Ok(FeatureConfig::Payables { moments: distinct(moments), encodings: distinct(encodings), subset })
             }
             FeatureSetName::CollectionsActions => {
                 let given = [
                     ("windows", self.windows.is_some()),
                     ("moments", self.moments.is_some()),
                     ("encodings", self.encodings.is_some()),
+                    ("subset", self.subset.is_some()),
                 ];
                 match given.iter().find(|(_, given)| *given) {
                     Some((key, _)) => err(key, "does not apply to `set = \"collections_actions\"`".into()),

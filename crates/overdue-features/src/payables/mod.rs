@@ -39,12 +39,14 @@ mod inter_case;
 mod invoice;
 mod moment;
 mod process;
+mod subset;
 
 use chrono::{Duration, NaiveDate};
 use overdue_data::PayablesTable;
 use serde::{Deserialize, Serialize};
 
 pub use moment::{CategoricalEncoding, PredictionMoment};
+pub use subset::EvaluationSubset;
 
 use crate::split::SplitRows;
 use crate::{Dataset, FeatureError, SplitSpec};
@@ -52,13 +54,15 @@ use columns::RowWriter;
 use history::OutcomeHistory;
 use inter_case::InterCase;
 use process::EventIndex;
+use subset::VendorInvoiceCounts;
 
 /// Builds study 2's feature set at one prediction moment with one encoding.
 ///
 /// Rows are the invoices whose outcome is known the day after the snapshot
 /// and that are still open at the start of their moment (at the before-due
-/// moment an invoice already cleared has nothing left to predict), sorted by
-/// moment, then id. A row's date ([`Dataset::invoice_dates`]) is its moment,
+/// moment an invoice already cleared has nothing left to predict), and that
+/// belong to the [`EvaluationSubset`] (all, by default), sorted by moment,
+/// then id. A row's date ([`Dataset::invoice_dates`]) is its moment,
 /// so time splits cut by moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PayablesFeatures {
@@ -66,17 +70,29 @@ pub struct PayablesFeatures {
     pub moment: PredictionMoment,
     /// How the categorical columns are encoded.
     pub encoding: CategoricalEncoding,
+    /// Which rows are kept (default: all).
+    #[serde(default, skip_serializing_if = "EvaluationSubset::keeps_all")]
+    pub subset: EvaluationSubset,
 }
 
 impl PayablesFeatures {
     /// A feature set; fails for a moment too far before the due date.
     pub fn new(moment: PredictionMoment, encoding: CategoricalEncoding) -> Result<Self, FeatureError> {
-        Ok(Self { moment: moment.validate()?, encoding })
+        Ok(Self { moment: moment.validate()?, encoding, subset: EvaluationSubset::default() })
     }
 
-    /// A stable name of the variant: `<moment>/<encoding>`, e.g. `before_due_3/historical`.
+    /// The same features on a subset of the rows.
+    pub fn with_subset(self, subset: EvaluationSubset) -> Self {
+        Self { subset, ..self }
+    }
+
+    /// A stable name of the variant: `<moment>/<encoding>`, e.g.
+    /// `before_due_3/historical`, then `/<subset>` when rows are selected.
     pub fn name(&self) -> String {
-        format!("{}/{}", self.moment, self.encoding)
+        match self.subset.name() {
+            None => format!("{}/{}", self.moment, self.encoding),
+            Some(subset) => format!("{}/{}/{subset}", self.moment, self.encoding),
+        }
     }
 
     /// Column names for a table (the one-hot columns depend on its dictionaries).
@@ -101,11 +117,13 @@ impl PayablesFeatures {
         let invoices = table.invoices();
         let known: Vec<Option<(NaiveDate, bool)>> =
             invoices.iter().map(|invoice| history::known_outcome(invoice, label_date)).collect();
+        let vendors = VendorInvoiceCounts::new(invoices, table.categories().vendors.len());
         let mut rows: Vec<(NaiveDate, usize)> = (0..invoices.len())
             .filter_map(|i| {
                 let moment = self.moment.date_of(&invoices[i]);
                 let open = invoices[i].cleared_date.is_none_or(|cleared| cleared >= moment);
-                (known[i].is_some() && open).then_some((moment, i))
+                let kept = known[i].is_some() && open && self.subset.keeps(&invoices[i], moment, &vendors);
+                kept.then_some((moment, i))
             })
             .collect();
         if rows.is_empty() {
