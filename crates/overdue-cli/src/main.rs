@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use overdue_sweep::{
-    CompareOptions, Shard, SweepConfig, SweepOptions, Verdict, compare, load_records, merge_folders, plan_sweep,
-    report_folder, run_sweep,
+    CompareOptions, Shard, SweepConfig, SweepEvent, SweepOptions, Verdict, compare, load_records, merge_folders,
+    plan_sweep, report_folder, run_sweep, write_features,
 };
 
 /// Benchmark machine-learning models that predict which invoices will be paid late.
@@ -51,6 +51,21 @@ enum Command {
         /// Print the expanded grid and the number of runs, and run nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Build a sweep config's datasets and write them as Parquet (or CSV, by
+    /// the extension) for other tools: the same rows, split and features the
+    /// models see.
+    ///
+    /// Columns: invoice_id (u64), prediction_date (date), split (train,
+    /// validation or test), late (bool), then every feature as a 32-bit float
+    /// under its name. With several feature variants (windows, moments x
+    /// encodings) each goes to `<stem>.<variant>.<ext>` next to FILE.
+    Features {
+        /// The sweep config (TOML), e.g. configs/quickstart.toml.
+        config: PathBuf,
+        /// The file to write, e.g. features.parquet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Write the report (report.md, summary.csv, tables.tex, runs.jsonl) of a
     /// results folder from its stored records, without running anything.
@@ -139,6 +154,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             if summary.failed > 0 {
                 anyhow::bail!("{} runs failed (see {})", summary.failed, summary.output.join("report.md").display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Features { config, out } => {
+            let config = SweepConfig::load(&config)?;
+            let written = write_features(&config, &out, &mut |event| {
+                if let SweepEvent::Stage(stage) = event {
+                    eprintln!("{stage}");
+                }
+            })
+            .with_context(|| format!("features of `{}`", config.name))?;
+            for file in written {
+                println!(
+                    "{}: {} rows x {} features -> {}",
+                    file.variant,
+                    file.rows,
+                    file.features,
+                    file.path.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

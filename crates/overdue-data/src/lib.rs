@@ -37,9 +37,9 @@ mod summary;
 pub use collections::{CollectionsRow, CollectionsWorld, TUTORIAL_QUERY, TUTORIAL_TABLE, paid_under_rules};
 pub use error::DataError;
 pub use export::{
-    CategoricalColumn, ColumnMapping, DirtyCount, DirtyReason, DirtyRowPolicy, ExportFormat, ExportSource,
-    ExtraColumns, IdNames, LoadReport, LoadedExport, NO_COUNTRY, NumericColumn, events_path, write_collections,
-    write_payables, write_receivables,
+    CategoricalColumn, ColumnMapping, ColumnValues, DirtyCount, DirtyReason, DirtyRowPolicy, ExportFormat,
+    ExportSource, ExtraColumns, IdNames, LoadReport, LoadedExport, NO_COUNTRY, NumericColumn, events_path,
+    write_collections, write_payables, write_receivables, write_table,
 };
 pub use invoice::{Invoice, InvoiceTable, LATE_AFTER_DAYS, Outcome, OutcomeCounts};
 pub use payables::{

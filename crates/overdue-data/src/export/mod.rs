@@ -23,7 +23,8 @@
 //!
 //! **Writing.** `write_*` put the generated worlds into files with the column
 //! names [`ColumnMapping::generated`] expects, so that generate -> load gives
-//! back the same table.
+//! back the same table; [`write_table`] writes any other table (a feature
+//! matrix) from plain vectors.
 //!
 //! Polars stays inside this module: no polars type is part of the crate's API.
 
@@ -37,4 +38,4 @@ mod write;
 pub use dirty::{DirtyCount, DirtyReason, LoadReport};
 pub use load::{CategoricalColumn, ExtraColumns, IdNames, LoadedExport, NO_COUNTRY, NumericColumn};
 pub use source::{ColumnMapping, DirtyRowPolicy, ExportFormat, ExportSource};
-pub use write::{events_path, write_collections, write_payables, write_receivables};
+pub use write::{ColumnValues, events_path, write_collections, write_payables, write_receivables, write_table};

@@ -105,6 +105,40 @@ pub fn write_collections(rows: &[CollectionsRow], path: &Path) -> Result<(), Dat
     write_frame(columns, path)
 }
 
+/// The values of one column of a table written by [`write_table`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValues {
+    /// Unsigned integers, such as ids (Parquet `UINT64`).
+    U64(Vec<u64>),
+    /// Days (Parquet `DATE`; ISO dates in CSV).
+    Date(Vec<NaiveDate>),
+    /// Short texts from a fixed set, such as split names.
+    Text(Vec<&'static str>),
+    /// Flags (Parquet `BOOLEAN`).
+    Bool(Vec<bool>),
+    /// 32-bit floats (Parquet `FLOAT`).
+    F32(Vec<f32>),
+}
+
+impl ColumnValues {
+    fn into_column(self, name: &str) -> Column {
+        match self {
+            ColumnValues::U64(values) => column(name, values),
+            ColumnValues::Date(values) => dates(name, values.into_iter().map(Some)),
+            ColumnValues::Text(values) => column(name, values),
+            ColumnValues::Bool(values) => column(name, values),
+            ColumnValues::F32(values) => column(name, values),
+        }
+    }
+}
+
+/// Writes named columns of equal length as a table, CSV or Parquet by the
+/// file's extension: the writer for tables other crates assemble (a feature
+/// matrix), so that polars stays in this module.
+pub fn write_table(columns: Vec<(String, ColumnValues)>, path: &Path) -> Result<(), DataError> {
+    write_frame(columns.into_iter().map(|(name, values)| values.into_column(&name)).collect(), path)
+}
+
 fn column<T, P: ?Sized>(name: &str, values: T) -> Column
 where
     Series: NamedFrom<T, P>,
@@ -133,4 +167,61 @@ fn write_frame(columns: Vec<Column>, path: &Path) -> Result<(), DataError> {
         ExportFormat::Parquet => ParquetWriter::new(&mut file).finish(&mut frame).map(|_| ()).map_err(failed),
     }?;
     file.sync_all().map_err(|source| DataError::Io { path: path.to_path_buf(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Vec<(String, ColumnValues)> {
+        let day = |d| NaiveDate::from_ymd_opt(2018, 3, d).unwrap();
+        vec![
+            ("invoice_id".into(), ColumnValues::U64(vec![7, u64::MAX])),
+            ("prediction_date".into(), ColumnValues::Date(vec![day(1), day(31)])),
+            ("split".into(), ColumnValues::Text(vec!["train", "test"])),
+            ("late".into(), ColumnValues::Bool(vec![false, true])),
+            ("amount_log".into(), ColumnValues::F32(vec![1.5, -0.25])),
+        ]
+    }
+
+    #[test]
+    fn a_table_reads_back_from_parquet_with_its_names_types_and_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.parquet");
+        write_table(table(), &path).unwrap();
+        let frame = ParquetReader::new(File::open(&path).unwrap()).finish().unwrap();
+        let names: Vec<&str> = frame.get_column_names().into_iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["invoice_id", "prediction_date", "split", "late", "amount_log"]);
+        let types: Vec<DataType> = frame.dtypes();
+        assert_eq!(types, [DataType::UInt64, DataType::Date, DataType::String, DataType::Boolean, DataType::Float32]);
+        let ids: Vec<Option<u64>> = frame.column("invoice_id").unwrap().u64().unwrap().iter().collect();
+        assert_eq!(ids, [Some(7), Some(u64::MAX)]);
+        let days: Vec<Option<i32>> =
+            frame.column("prediction_date").unwrap().date().unwrap().physical().iter().collect();
+        assert_eq!(days, [Some(17_591), Some(17_621)], "days since 1970-01-01");
+        let amounts: Vec<Option<f32>> = frame.column("amount_log").unwrap().f32().unwrap().iter().collect();
+        assert_eq!(amounts, [Some(1.5), Some(-0.25)]);
+    }
+
+    #[test]
+    fn a_table_is_written_as_csv_by_its_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.csv");
+        write_table(table(), &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "invoice_id,prediction_date,split,late,amount_log\n\
+             7,2018-03-01,train,false,1.5\n\
+             18446744073709551615,2018-03-31,test,true,-0.25\n"
+        );
+    }
+
+    #[test]
+    fn columns_of_different_lengths_are_an_error_naming_the_file() {
+        let mut columns = table();
+        columns.push(("short".into(), ColumnValues::F32(vec![1.0])));
+        let err = write_table(columns, Path::new("features.parquet")).unwrap_err();
+        assert!(err.to_string().contains("features.parquet"), "{err}");
+    }
 }
