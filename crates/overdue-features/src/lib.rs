@@ -28,7 +28,9 @@
 //! `tests/hand_computed.rs` and `tests/payables_hand_computed.rs` check tiny
 //! worlds by hand. Splits are by time only ([`SplitSpec`]): every row of the
 //! training part is dated strictly before every row of the validation part,
-//! and so on.
+//! and so on; with a purge ([`SplitSpec::purges`]) no kept row's label was
+//! unknown when the next part began. Rows are selected as of their moment as
+//! well ([`EvaluationSubset`]).
 //!
 //! The feature sets:
 //!
