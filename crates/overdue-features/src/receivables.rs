@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use overdue_data::{Invoice, InvoiceTable, Outcome};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::is_month_end;
@@ -185,18 +186,37 @@ impl ReceivablesFeatures {
 
         let names = Self::feature_names(table);
         let width = names.len();
-        let history = self.history_by_invoice(table);
-        let n_windows = self.windows.len();
-        let mut matrices: Vec<Vec<f32>> = vec![Vec::with_capacity(rows.len() * width); n_windows];
-        let mut own = vec![0.0f32; width - HISTORY_COLUMNS.len()];
-        for &i in &rows {
-            own_fields(&invoices[i], table.countries().len(), &mut own);
-            let per_window = &history[i * n_windows * HISTORY_COLUMNS.len()..][..n_windows * HISTORY_COLUMNS.len()];
-            for (k, matrix) in matrices.iter_mut().enumerate() {
-                matrix.extend_from_slice(&per_window[k * HISTORY_COLUMNS.len()..][..HISTORY_COLUMNS.len()]);
-                matrix.extend_from_slice(&own);
+        let history = CustomerHistory::new(invoices);
+        let n_countries = table.countries().len();
+        // One allocation each: a cloned zeroed vector would be copied page by
+        // page up front, where a fresh one is zeroed lazily by the writers.
+        let mut matrices: Vec<Vec<f32>> = self.windows.iter().map(|_| vec![0.0f32; rows.len() * width]).collect();
+        // Rows are independent: each scans its own customer's history, so
+        // blocks of rows fill in parallel, each writing its block of every
+        // window's matrix (the same values at any thread count).
+        let mut blocks: Vec<Vec<&mut [f32]>> = Vec::new();
+        for matrix in &mut matrices {
+            for (b, block) in matrix.chunks_mut(ROWS_PER_BLOCK * width).enumerate() {
+                if b == blocks.len() {
+                    blocks.push(Vec::with_capacity(self.windows.len()));
+                }
+                blocks[b].push(block);
             }
         }
+        blocks.into_par_iter().enumerate().for_each(|(b, mut block)| {
+            let mut totals = vec![0.0f32; self.windows.len() * HISTORY_COLUMNS.len()];
+            let mut own = vec![0.0f32; width - HISTORY_COLUMNS.len()];
+            for (r, &i) in rows[b * ROWS_PER_BLOCK..].iter().take(ROWS_PER_BLOCK).enumerate() {
+                self.history_of(&history, i, &mut totals);
+                own_fields(&invoices[i], n_countries, &mut own);
+                for (k, matrix) in block.iter_mut().enumerate() {
+                    let out = &mut matrix[r * width..][..width];
+                    out[..HISTORY_COLUMNS.len()]
+                        .copy_from_slice(&totals[k * HISTORY_COLUMNS.len()..][..HISTORY_COLUMNS.len()]);
+                    out[HISTORY_COLUMNS.len()..].copy_from_slice(&own);
+                }
+            }
+        });
         self.windows
             .iter()
             .zip(matrices)
@@ -214,46 +234,83 @@ impl ReceivablesFeatures {
             .collect()
     }
 
-    /// History columns of every invoice for every window: a flat buffer indexed
-    /// `[invoice][window][column]`.
+    /// History columns of invoice `target` for every window, written to
+    /// `out` indexed `[window][column]`.
     ///
-    /// One backward scan per invoice over its customer's earlier invoices serves
-    /// all windows: windows are nested, so the totals of a shorter window are a
+    /// One backward scan over the customer's earlier invoices serves all
+    /// windows: windows are nested, so the totals of a shorter window are a
     /// prefix of the scan of the longest.
-    fn history_by_invoice(&self, table: &InvoiceTable) -> Vec<f32> {
-        let invoices = table.invoices();
+    fn history_of(&self, history: &CustomerHistory<'_>, target: usize, out: &mut [f32]) {
+        let invoices = history.invoices;
+        let t = invoices[target].invoice_date;
         let n_windows = self.windows.len();
-        let stride = n_windows * HISTORY_COLUMNS.len();
-        let mut out = vec![0.0f32; invoices.len() * stride];
-
-        let mut by_customer: Vec<usize> = (0..invoices.len()).collect();
-        by_customer.sort_by_key(|&i| (invoices[i].customer_id, invoices[i].invoice_date, invoices[i].invoice_id));
-        for customer in by_customer.chunk_by(|&a, &b| invoices[a].customer_id == invoices[b].customer_id) {
-            for &target in customer {
-                let t = invoices[target].invoice_date;
-                // Earlier invoices of this customer: strictly before day t.
-                let visible = customer.partition_point(|&h| invoices[h].invoice_date < t);
-                let mut totals = HistoryTotals::default();
-                let mut next_window = 0;
-                let row = &mut out[target * stride..][..stride];
-                for &h in customer[..visible].iter().rev() {
-                    let issued = invoices[h].invoice_date;
-                    while next_window < n_windows && issued < self.windows[next_window].start(t) {
-                        let window = self.windows[next_window];
-                        totals.write(window, &mut row[next_window * HISTORY_COLUMNS.len()..]);
-                        next_window += 1;
-                    }
-                    if next_window == n_windows {
-                        break;
-                    }
-                    totals.add(&invoices[h], t);
-                }
-                for (k, &window) in self.windows.iter().enumerate().skip(next_window) {
-                    totals.write(window, &mut row[k * HISTORY_COLUMNS.len()..]);
-                }
-            }
+        let mut starts = [NaiveDate::MIN; HistoryWindow::MAX_MONTHS as usize];
+        for (start, window) in starts.iter_mut().zip(&self.windows) {
+            *start = window.start(t);
         }
-        out
+        let mut totals = HistoryTotals::default();
+        let mut next_window = 0;
+        for &h in history.earlier(target).iter().rev() {
+            let issued = invoices[h].invoice_date;
+            while next_window < n_windows && issued < starts[next_window] {
+                totals.write(self.windows[next_window], &mut out[next_window * HISTORY_COLUMNS.len()..]);
+                next_window += 1;
+            }
+            if next_window == n_windows {
+                return;
+            }
+            totals.add(&invoices[h], t);
+        }
+        for (k, &window) in self.windows.iter().enumerate().skip(next_window) {
+            totals.write(window, &mut out[k * HISTORY_COLUMNS.len()..]);
+        }
+    }
+}
+
+/// Rows per parallel block of [`ReceivablesFeatures::build`]: large enough
+/// to amortise scheduling, small enough to balance two or more threads.
+const ROWS_PER_BLOCK: usize = 4096;
+
+/// The invoices grouped by customer, each group in time order, to find any
+/// invoice's earlier invoices of the same customer.
+struct CustomerHistory<'a> {
+    invoices: &'a [Invoice],
+    /// Invoice indices sorted by customer, invoice date and id.
+    by_customer: Vec<usize>,
+    /// Per invoice: the range of `by_customer` holding its customer's
+    /// invoices issued strictly before its date.
+    earlier: Vec<(usize, usize)>,
+}
+
+impl<'a> CustomerHistory<'a> {
+    fn new(invoices: &'a [Invoice]) -> Self {
+        let mut keys: Vec<(u32, NaiveDate, u64, usize)> = invoices
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| (inv.customer_id, inv.invoice_date, inv.invoice_id, i))
+            .collect();
+        keys.par_sort_unstable();
+        let by_customer: Vec<usize> = keys.iter().map(|&(_, _, _, i)| i).collect();
+        let mut earlier = vec![(0, 0); invoices.len()];
+        let mut group_start = 0;
+        let mut day_start = 0;
+        for (p, &(customer, date, _, i)) in keys.iter().enumerate() {
+            if p > 0 && keys[p - 1].0 != customer {
+                group_start = p;
+                day_start = p;
+            } else if p > 0 && keys[p - 1].1 != date {
+                day_start = p;
+            }
+            // Invoices of the same day are not visible to each other.
+            earlier[i] = (group_start, day_start);
+        }
+        Self { invoices, by_customer, earlier }
+    }
+
+    /// The customer's invoices issued before `target`'s date, oldest first.
+    fn earlier(&self, target: usize) -> &[usize] {
+        let (start, end) = self.earlier[target];
+        &self.by_customer[start..end]
     }
 }
 
