@@ -303,11 +303,35 @@ fn a_payables_sweep_records_cleaning_and_shows_feature_counts() {
 }
 
 #[test]
+fn features_writes_one_file_per_window_and_a_bad_extension_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    let text = "[data]\nkind = \"receivables\"\ninvoices = 800\ncustomers = 40\ncontracts = 90\n\
+                [features]\nwindows = [2, 4]\n[[models]]\nfamily = \"logistic_regression\"\n";
+    std::fs::write(&config, text).unwrap();
+    let out = dir.path().join("features.parquet");
+    let output = overdue(&["features", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for window in ["w2", "w4"] {
+        let file = dir.path().join(format!("features.{window}.parquet"));
+        assert!(file.is_file(), "{} missing: {stdout}", file.display());
+    }
+    assert!(stdout.contains("w=2: ") && stdout.contains(" features -> "), "{stdout}");
+
+    let output = overdue(&["features", config.to_str().unwrap(), "--out", "features.xlsx"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("xlsx"), "{}", stderr(&output));
+}
+
+#[test]
 fn the_payables_study_config_plans_without_running() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/payables_study2.toml");
     let output = overdue(&["sweep", config.to_str().unwrap(), "--dry-run"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("2 payables feature variants (at_posting/historical, before_due_3/historical)"), "{text}");
-    assert!(text.contains("14 runs"), "{text}");
+    let variants = "2 payables feature variants (at_posting/historical/pay10_vendor11, \
+                    before_due_3/historical/pay10_vendor11)";
+    assert!(text.contains(variants), "{text}");
+    assert!(text.contains("18 runs"), "{text}");
 }
