@@ -137,9 +137,7 @@ impl SplitSpec {
         if !self.purges() {
             return Ok(SplitRows { kept: (0..n).collect(), split });
         }
-        if labels_known_from.len() != n {
-            return Err(FeatureError::KeyCount { rows: n, ids: labels_known_from.len(), dates: n });
-        }
+        assert_eq!(labels_known_from.len(), n, "the builders pass one known-from day per row");
         let start_of = |rows: std::ops::Range<usize>| (!rows.is_empty()).then(|| sorted_dates[rows.start]);
         let after_train = start_of(split.validation.clone()).or_else(|| start_of(split.test.clone()));
         let after_validation = start_of(split.test.clone());

@@ -89,10 +89,17 @@ fn write_dataset(dataset: &Dataset, path: &Path) -> Result<(), SweepError> {
         (FEATURE_FILE_KEYS[2].to_string(), ColumnValues::Text(part)),
         (FEATURE_FILE_KEYS[3].to_string(), ColumnValues::Bool(dataset.labels().to_vec())),
     ];
-    let matrix = dataset.features();
-    for (column, name) in dataset.feature_names().iter().enumerate() {
-        let values = matrix.rows().map(|row| row[column]).collect();
-        columns.push((name.clone(), ColumnValues::F32(values)));
+    // One pass over the row-major matrix fills every column: a pass per
+    // column would stream the whole matrix once per feature (1,900 one-hot
+    // columns).
+    let mut values: Vec<Vec<f32>> = vec![Vec::with_capacity(dataset.n_rows()); dataset.n_features()];
+    for row in dataset.features().rows() {
+        for (column, &value) in values.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    for (name, column) in dataset.feature_names().iter().zip(values) {
+        columns.push((name.clone(), ColumnValues::F32(column)));
     }
     Ok(write_table(columns, path)?)
 }
