@@ -1,6 +1,7 @@
 //! The `Dataset`: what every model consumes.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -201,10 +202,17 @@ fn is_zero(value: &usize) -> bool {
 pub struct Dataset {
     feature_names: Vec<String>,
     values: Vec<f32>,
+    rows: Arc<RowKeys>,
+    split: TimeSplit,
+}
+
+/// What identifies and labels the rows, shared by datasets that differ only
+/// in their features ([`Dataset::with_features`]).
+#[derive(Debug, PartialEq)]
+struct RowKeys {
     labels: Vec<bool>,
     invoice_ids: Vec<u64>,
     invoice_dates: Vec<NaiveDate>,
-    split: TimeSplit,
 }
 
 impl Dataset {
@@ -249,7 +257,18 @@ impl Dataset {
                 )));
             }
         }
-        Ok(Self { feature_names, values, labels, invoice_ids, invoice_dates, split })
+        Ok(Self { feature_names, values, rows: Arc::new(RowKeys { labels, invoice_ids, invoice_dates }), split })
+    }
+
+    /// A dataset of the same rows (labels, ids, dates and split) with other
+    /// features. The rows are shared, not copied: many feature sets of one
+    /// table, such as one per history window, hold one copy of them.
+    pub fn with_features(&self, feature_names: Vec<String>, values: Vec<f32>) -> Result<Self, FeatureError> {
+        let rows = MatrixView::new(&values, feature_names.len())?.n_rows();
+        if rows != self.n_rows() {
+            return Err(FeatureError::LabelCount { rows, labels: self.n_rows() });
+        }
+        Ok(Self { feature_names, values, rows: Arc::clone(&self.rows), split: self.split.clone() })
     }
 
     /// Names of the feature columns, in column order.
@@ -264,7 +283,7 @@ impl Dataset {
 
     /// Number of rows in all parts together.
     pub fn n_rows(&self) -> usize {
-        self.labels.len()
+        self.rows.labels.len()
     }
 
     /// The whole feature matrix.
@@ -274,18 +293,18 @@ impl Dataset {
 
     /// All labels (`true` = late).
     pub fn labels(&self) -> &[bool] {
-        &self.labels
+        &self.rows.labels
     }
 
     /// The invoice id of every row, to join predictions back to invoices.
     pub fn invoice_ids(&self) -> &[u64] {
-        &self.invoice_ids
+        &self.rows.invoice_ids
     }
 
     /// The date of every row's prediction moment (sorted): the invoice date for
     /// receivables, the moment for payables.
     pub fn invoice_dates(&self) -> &[NaiveDate] {
-        &self.invoice_dates
+        &self.rows.invoice_dates
     }
 
     /// The row ranges of the parts.
@@ -299,7 +318,7 @@ impl Dataset {
         let n_cols = self.n_features();
         Samples {
             features: MatrixView { values: &self.values[rows.start * n_cols..rows.end * n_cols], n_cols },
-            labels: &self.labels[rows],
+            labels: &self.rows.labels[rows],
         }
     }
 
@@ -309,7 +328,7 @@ impl Dataset {
             .iter()
             .map(|&split| {
                 let rows = self.split.rows(split);
-                let labels = &self.labels[rows.clone()];
+                let labels = &self.rows.labels[rows.clone()];
                 let late = labels.iter().filter(|&&l| l).count();
                 let n = labels.len();
                 let late_share = if n == 0 { 0.0 } else { late as f64 / n as f64 };
@@ -318,8 +337,8 @@ impl Dataset {
                     rows: n,
                     late_share,
                     majority_baseline: if n == 0 { 0.0 } else { late_share.max(1.0 - late_share) },
-                    first_date: self.invoice_dates[rows.clone()].first().copied(),
-                    last_date: self.invoice_dates[rows].last().copied(),
+                    first_date: self.rows.invoice_dates[rows.clone()].first().copied(),
+                    last_date: self.rows.invoice_dates[rows].last().copied(),
                     purged: self.split.purged(split),
                 }
             })
