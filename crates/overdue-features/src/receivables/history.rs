@@ -19,8 +19,10 @@
 //! large customer's invoices.
 //!
 //! The sweep goes customer by customer (each customer's rows in time
-//! order), not row by row: a customer's invoices then stay in cache from one
-//! row to the next, and only the output rows are scattered.
+//! order), not row by row in global time order: a customer's invoices then
+//! stay in cache from one row to the next. Its output goes, in the same
+//! order, to a scratch list that is then gathered into the matrix in row
+//! order ([`CustomerStreams::write_window`]).
 //!
 //! Counts and day sums are integers and amounts are exact fixed point
 //! ([`AmountScale`]), so every total is exact whatever the order of events.
@@ -35,7 +37,7 @@ use super::exact_amount::AmountScale;
 use super::{HISTORY_COLUMNS, HistoryWindow};
 
 /// A date as a day number, for cheap comparisons and differences.
-pub(super) fn day_number(date: NaiveDate) -> i32 {
+fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
@@ -47,7 +49,7 @@ struct HistoryInvoice {
     due: i32,
     /// The settlement day; `i32::MAX` while open.
     settled: i32,
-    /// The customer's contract, numbered densely across all customers.
+    /// The invoice's contract, numbered from 0 within its customer.
     contract: u32,
 }
 
