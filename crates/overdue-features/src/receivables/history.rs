@@ -31,7 +31,7 @@ use chrono::{Datelike, NaiveDate};
 use overdue_data::{Invoice, LATE_AFTER_DAYS};
 use rayon::prelude::*;
 
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 
 use super::exact_amount::AmountScale;
 use super::{HISTORY_COLUMNS, HistoryWindow};
@@ -235,7 +235,9 @@ impl CustomerStreams {
             scratch.clear();
             scratch.resize(self.row_days.len() * H, 0.0);
         }
-        let mut starts = WindowStarts::new(window);
+        let first_day = self.row_days.iter().copied().min().unwrap_or(0);
+        let last_day = self.row_days.iter().copied().max().unwrap_or(-1);
+        let starts = WindowStarts::new(window, first_day..=last_day);
         let mut standing = Vec::new();
         let mut contract_invoices = Vec::new();
         for group in 0..self.groups() {
@@ -269,27 +271,27 @@ impl CustomerStreams {
     }
 }
 
-/// Window starts by prediction day, remembered: rows share few distinct days.
+/// Each prediction day's window start, computed once per day of the rows'
+/// span (a table spans a few thousand days but has millions of rows).
 struct WindowStarts {
-    window: HistoryWindow,
-    last: Option<(i32, i32)>,
+    first_day: i32,
+    starts: Vec<i32>,
 }
 
 impl WindowStarts {
-    fn new(window: HistoryWindow) -> Self {
-        Self { window, last: None }
+    fn new(window: HistoryWindow, days: RangeInclusive<i32>) -> Self {
+        let first_day = *days.start();
+        let starts = days
+            .map(|day| {
+                let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN);
+                day_number(window.start(date))
+            })
+            .collect();
+        Self { first_day, starts }
     }
 
-    fn start(&mut self, day: i32) -> i32 {
-        match self.last {
-            Some((d, start)) if d == day => start,
-            _ => {
-                let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN);
-                let start = day_number(self.window.start(date));
-                self.last = Some((day, start));
-                start
-            }
-        }
+    fn start(&self, day: i32) -> i32 {
+        self.starts[(day - self.first_day) as usize]
     }
 }
 

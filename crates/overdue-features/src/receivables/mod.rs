@@ -172,13 +172,12 @@ impl ReceivablesFeatures {
             }
         });
         let mut matrices = matrices.into_iter();
-        let first = matrices.next().unwrap_or_default();
-        let first = Dataset::new(names.clone(), first, labels, ids, dates, time_split)?;
-        let mut datasets = Vec::with_capacity(self.windows.len());
+        let first = Dataset::new(names.clone(), matrices.next().unwrap_or_default(), labels, ids, dates, time_split)?;
+        let mut datasets = vec![first];
         for matrix in matrices {
-            datasets.push(first.with_features(names.clone(), matrix)?);
+            let shared = datasets[0].with_features(names.clone(), matrix)?;
+            datasets.push(shared);
         }
-        datasets.insert(0, first);
         Ok(self.windows.iter().copied().zip(datasets).collect())
     }
 }
