@@ -203,36 +203,30 @@ pub struct Dataset {
     feature_names: Vec<String>,
     values: Vec<f32>,
     rows: Arc<RowKeys>,
-    split: TimeSplit,
 }
 
-/// What identifies and labels the rows, shared by datasets that differ only
-/// in their features ([`Dataset::with_features`]).
+/// What identifies, labels and splits the rows, shared by datasets that
+/// differ only in their features ([`Dataset::with_features`],
+/// [`RowKeys::dataset`]).
 #[derive(Debug, PartialEq)]
-struct RowKeys {
+pub(crate) struct RowKeys {
     labels: Vec<bool>,
     invoice_ids: Vec<u64>,
     invoice_dates: Vec<NaiveDate>,
+    split: TimeSplit,
 }
 
-impl Dataset {
-    /// Assembles a dataset, checking every invariant the models rely on:
-    /// the shapes agree, dates are sorted, and `split` covers the rows in order
-    /// with no date shared between two parts.
-    pub fn new(
-        feature_names: Vec<String>,
-        values: Vec<f32>,
+impl RowKeys {
+    /// Checks the row invariants the models rely on: one id and one date
+    /// per label, dates sorted, and `split` covering the rows in order with
+    /// no date shared between two parts.
+    pub(crate) fn new(
         labels: Vec<bool>,
         invoice_ids: Vec<u64>,
         invoice_dates: Vec<NaiveDate>,
         split: TimeSplit,
-    ) -> Result<Self, FeatureError> {
-        let n_cols = feature_names.len();
-        let matrix = MatrixView::new(&values, n_cols)?;
-        let n_rows = matrix.n_rows();
-        if labels.len() != n_rows {
-            return Err(FeatureError::LabelCount { rows: n_rows, labels: labels.len() });
-        }
+    ) -> Result<Arc<Self>, FeatureError> {
+        let n_rows = labels.len();
         if invoice_dates.len() != n_rows || invoice_ids.len() != n_rows {
             return Err(FeatureError::KeyCount { rows: n_rows, ids: invoice_ids.len(), dates: invoice_dates.len() });
         }
@@ -257,18 +251,60 @@ impl Dataset {
                 )));
             }
         }
-        Ok(Self { feature_names, values, rows: Arc::new(RowKeys { labels, invoice_ids, invoice_dates }), split })
+        Ok(Arc::new(Self { labels, invoice_ids, invoice_dates, split }))
+    }
+
+    /// Number of rows.
+    pub(crate) fn n_rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// A dataset of these rows with the given features; the rows are shared,
+    /// not copied. Fails when the matrix does not hold one row per label.
+    pub(crate) fn dataset(
+        self: &Arc<Self>,
+        feature_names: Vec<String>,
+        values: Vec<f32>,
+    ) -> Result<Dataset, FeatureError> {
+        let rows = MatrixView::new(&values, feature_names.len())?.n_rows();
+        if rows != self.n_rows() {
+            return Err(FeatureError::LabelCount { rows, labels: self.n_rows() });
+        }
+        Ok(Dataset { feature_names, values, rows: Arc::clone(self) })
+    }
+}
+
+impl Dataset {
+    /// Assembles a dataset, checking every invariant the models rely on:
+    /// the shapes agree, dates are sorted, and `split` covers the rows in order
+    /// with no date shared between two parts.
+    pub fn new(
+        feature_names: Vec<String>,
+        values: Vec<f32>,
+        labels: Vec<bool>,
+        invoice_ids: Vec<u64>,
+        invoice_dates: Vec<NaiveDate>,
+        split: TimeSplit,
+    ) -> Result<Self, FeatureError> {
+        let n_rows = MatrixView::new(&values, feature_names.len())?.n_rows();
+        if labels.len() != n_rows {
+            return Err(FeatureError::LabelCount { rows: n_rows, labels: labels.len() });
+        }
+        RowKeys::new(labels, invoice_ids, invoice_dates, split)?.dataset(feature_names, values)
     }
 
     /// A dataset of the same rows (labels, ids, dates and split) with other
     /// features. The rows are shared, not copied: many feature sets of one
     /// table, such as one per history window, hold one copy of them.
     pub fn with_features(&self, feature_names: Vec<String>, values: Vec<f32>) -> Result<Self, FeatureError> {
-        let rows = MatrixView::new(&values, feature_names.len())?.n_rows();
-        if rows != self.n_rows() {
-            return Err(FeatureError::LabelCount { rows, labels: self.n_rows() });
-        }
-        Ok(Self { feature_names, values, rows: Arc::clone(&self.rows), split: self.split.clone() })
+        self.rows.dataset(feature_names, values)
+    }
+
+    /// The feature matrix's values, row after row, given back so that the
+    /// next dataset of the same size can be written into the same memory
+    /// (fresh memory is slow to come by on some machines).
+    pub fn into_values(self) -> Vec<f32> {
+        self.values
     }
 
     /// Names of the feature columns, in column order.
@@ -309,12 +345,12 @@ impl Dataset {
 
     /// The row ranges of the parts.
     pub fn split(&self) -> &TimeSplit {
-        &self.split
+        &self.rows.split
     }
 
     /// The rows of one part, borrowed.
     pub fn part(&self, split: Split) -> Samples<'_> {
-        let rows = self.split.rows(split);
+        let rows = self.rows.split.rows(split);
         let n_cols = self.n_features();
         Samples {
             features: MatrixView { values: &self.values[rows.start * n_cols..rows.end * n_cols], n_cols },
@@ -327,7 +363,7 @@ impl Dataset {
         Split::ALL
             .iter()
             .map(|&split| {
-                let rows = self.split.rows(split);
+                let rows = self.rows.split.rows(split);
                 let labels = &self.rows.labels[rows.clone()];
                 let late = labels.iter().filter(|&&l| l).count();
                 let n = labels.len();
@@ -339,7 +375,7 @@ impl Dataset {
                     majority_baseline: if n == 0 { 0.0 } else { late_share.max(1.0 - late_share) },
                     first_date: self.rows.invoice_dates[rows.clone()].first().copied(),
                     last_date: self.rows.invoice_dates[rows].last().copied(),
-                    purged: self.split.purged(split),
+                    purged: self.rows.split.purged(split),
                 }
             })
             .collect()

@@ -35,7 +35,8 @@
 //! The feature sets:
 //!
 //! * [`ReceivablesFeatures`] (study 1): per-customer history over lookback
-//!   windows of `w` months, for many windows in one pass.
+//!   windows of `w` months, for many windows at once, or one window at a
+//!   time from shared preparation ([`ReceivablesRows`]) on large tables.
 //! * [`PayablesFeatures`] (study 2): urgent invoices and load (inter-case),
 //!   the invoice's own fields, vendor history and process state, at posting
 //!   or `k` days before the due date ([`PredictionMoment`]), with categorical
@@ -59,5 +60,5 @@ pub use collections::{COLLECTIONS_FEATURES, collections_dataset};
 pub use dataset::{Dataset, MatrixView, Samples, Split, SplitSummary, TimeSplit};
 pub use error::FeatureError;
 pub use payables::{CategoricalEncoding, EvaluationSubset, PayablesFeatures, PredictionMoment};
-pub use receivables::{HistoryWindow, ReceivablesFeatures};
+pub use receivables::{HistoryWindow, ReceivablesFeatures, ReceivablesRows};
 pub use split::SplitSpec;

@@ -6,10 +6,11 @@
 //! due, get settled and leave each window; this pins it to the definitions on
 //! a generated world, in short and long windows, with contract ids reused
 //! across customers (a customer's contracts are its own).
+//! Building one window at a time into reused memory gives the same datasets.
 
 use chrono::{Months, NaiveDate};
 use overdue_data::{Invoice, InvoiceTable, LATE_AFTER_DAYS, ReceivablesWorld};
-use overdue_features::{HistoryWindow, ReceivablesFeatures, SplitSpec};
+use overdue_features::{HistoryWindow, ReceivablesFeatures, ReceivablesRows, SplitSpec};
 
 /// The history columns of an invoice dated `t`, by definition.
 fn history_by_definition(customer_invoices: &[&Invoice], t: NaiveDate, months: u32) -> Vec<(&'static str, f64)> {
@@ -86,4 +87,24 @@ fn every_history_column_equals_its_definition() {
         assert!(*count > 100, "{name} is nonzero in only {count} rows");
     }
     assert_eq!(nonzero.len(), 11);
+}
+
+#[test]
+fn a_window_written_into_reused_memory_equals_one_written_into_fresh_memory() {
+    let table = world();
+    let split = SplitSpec::default();
+    let (short, long) = (HistoryWindow::new(2).unwrap(), HistoryWindow::new(9).unwrap());
+    let fresh = ReceivablesFeatures::new(&[short, long]).unwrap().build(&table, &split).unwrap();
+
+    let rows = ReceivablesRows::new(&table, &split).unwrap();
+    let first = rows.dataset(short, Vec::new()).unwrap();
+    assert_eq!(first, fresh[0].1);
+    // The memory of the window before, then memory full of garbage: no old
+    // value may show through.
+    let second = rows.dataset(long, first.into_values()).unwrap();
+    assert_eq!(second, fresh[1].1);
+    let garbage = vec![f32::NAN; second.features().as_slice().len()];
+    let third = rows.dataset(short, garbage).unwrap();
+    assert_eq!(third, fresh[0].1);
+    assert_ne!(fresh[0].1, fresh[1].1, "the two windows must differ for this test to mean anything");
 }

@@ -27,6 +27,16 @@ pub(crate) enum LoadedData {
     Collections { rows: Vec<CollectionsRow>, closing_days: Vec<NaiveDate> },
 }
 
+impl LoadedData {
+    /// Study 2's cleaning counts, for payables data.
+    pub(crate) fn cleaning(&self) -> Option<CleaningCounts> {
+        match self {
+            LoadedData::Receivables(_) | LoadedData::Collections { .. } => None,
+            LoadedData::Payables { cleaning, .. } => Some(*cleaning),
+        }
+    }
+}
+
 /// The invoices of a sweep, as loaded.
 pub(crate) struct Loaded {
     pub data: LoadedData,

@@ -3,70 +3,60 @@
 
 use std::time::Instant;
 
-use overdue_data::{CleaningCounts, LoadReport};
-use overdue_features::{Dataset, ReceivablesFeatures, collections_dataset};
+use overdue_features::{Dataset, ReceivablesRows, collections_dataset};
 
 use crate::data_source::{Loaded, LoadedData, load_data};
 use crate::{FeatureVariant, SweepConfig, SweepError, SweepEvent};
 
-/// The datasets of a sweep's feature variants, each built when a run first
-/// needs it, with the seconds its features took.
+/// Loads (or generates) a sweep's data, saying what was loaded.
+pub(crate) fn load_announced(
+    config: &SweepConfig,
+    on_event: &mut (dyn FnMut(SweepEvent) + Send),
+) -> Result<Loaded, SweepError> {
+    let started = Instant::now();
+    let loaded = load_data(config)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let origin = &loaded.origin;
+    let stage = match &loaded.data {
+        LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s ({origin})", table.len()),
+        LoadedData::Payables { table, cleaning } => format!(
+            "data: {} invoices and {} process events in {seconds:.2}s ({origin}); cleaning kept {} of {} raw rows",
+            table.len(),
+            table.events().len(),
+            cleaning.kept,
+            cleaning.raw
+        ),
+        LoadedData::Collections { rows, .. } => {
+            format!("data: {} collections cases in {seconds:.2}s ({origin})", rows.len())
+        }
+    };
+    on_event(SweepEvent::Stage(stage));
+    Ok(loaded)
+}
+
+/// The datasets of a sweep's feature variants, one at a time: asking for a
+/// variant builds it, in place of the one held before.
 ///
-/// Receivables windows are built together in one pass (each gets the whole
-/// cost). Payables variants are built one at a time, and building one frees
-/// the others: runs come variant by variant, and a one-hot dataset of the
-/// default world takes about 2 GB.
+/// Runs come variant by variant (the grid's order), so each variant is built
+/// once. Holding one matrix at a time keeps memory flat however many
+/// variants a sweep has (eleven windows of 10M invoices would take 10 GB, a
+/// one-hot payables dataset of the default world 2 GB), and a receivables
+/// window is written into the memory of the window before it.
 pub(crate) struct Datasets<'a> {
     config: &'a SweepConfig,
-    data: LoadedData,
-    /// How an export was read (file data only).
-    pub(crate) export: Option<LoadReport>,
+    data: &'a LoadedData,
     pub(crate) variants: Vec<FeatureVariant>,
-    built: Vec<Option<(Dataset, f64)>>,
+    /// The labelled rows and event streams all windows share, prepared with
+    /// the first window, and the seconds that took.
+    receivables: Option<(ReceivablesRows, f64)>,
+    /// The variant held, its dataset and the seconds its features took.
+    current: Option<(usize, Dataset, f64)>,
 }
 
 impl<'a> Datasets<'a> {
-    pub(crate) fn load(
-        config: &'a SweepConfig,
-        on_event: &mut (dyn FnMut(SweepEvent) + Send),
-    ) -> Result<Self, SweepError> {
-        let started = Instant::now();
-        let Loaded { data, origin, export } = load_data(config)?;
-        let seconds = started.elapsed().as_secs_f64();
-        let stage = match &data {
-            LoadedData::Receivables(table) => format!("data: {} invoices in {seconds:.2}s ({origin})", table.len()),
-            LoadedData::Payables { table, cleaning } => format!(
-                "data: {} invoices and {} process events in {seconds:.2}s ({origin}); cleaning kept {} of {} raw rows",
-                table.len(),
-                table.events().len(),
-                cleaning.kept,
-                cleaning.raw
-            ),
-            LoadedData::Collections { rows, .. } => {
-                format!("data: {} collections cases in {seconds:.2}s ({origin})", rows.len())
-            }
-        };
-        on_event(SweepEvent::Stage(stage));
-        let variants = config.features.variants();
-        Ok(Self { config, data, export, built: vec![None; variants.len()], variants })
-    }
-
-    /// The error for a feature variant that does not fit the data (a config
-    /// built in code; parsed configs are checked).
-    fn mismatch(&self, variant: &FeatureVariant) -> SweepError {
-        SweepError::Config {
-            path: self.config.source.clone(),
-            key: "features".into(),
-            message: format!("feature variant {} does not fit {} data", variant.label(), self.config.data.kind()),
-        }
-    }
-
-    /// Study 2's cleaning counts, for payables data.
-    pub(crate) fn cleaning(&self) -> Option<CleaningCounts> {
-        match &self.data {
-            LoadedData::Receivables(_) | LoadedData::Collections { .. } => None,
-            LoadedData::Payables { cleaning, .. } => Some(*cleaning),
-        }
+    /// The datasets of `config`'s feature variants over `data`; none is built yet.
+    pub(crate) fn new(config: &'a SweepConfig, data: &'a LoadedData) -> Self {
+        Self { config, data, variants: config.features.variants(), receivables: None, current: None }
     }
 
     /// The dataset of variant `index` and the seconds its features took.
@@ -75,63 +65,73 @@ impl<'a> Datasets<'a> {
         index: usize,
         on_event: &mut (dyn FnMut(SweepEvent) + Send),
     ) -> Result<(&Dataset, f64), SweepError> {
-        if self.built[index].is_none() {
-            let started = Instant::now();
-            match &self.data {
-                LoadedData::Receivables(table) => {
-                    let mut windows = Vec::with_capacity(self.variants.len());
-                    for variant in &self.variants {
-                        match variant {
-                            FeatureVariant::Window(window) => windows.push(*window),
-                            FeatureVariant::Payables(_) | FeatureVariant::CollectionsActions => {
-                                return Err(self.mismatch(variant));
-                            }
-                        }
-                    }
-                    let built = ReceivablesFeatures::new(&windows)?.build(table, &self.config.split)?;
-                    let seconds = started.elapsed().as_secs_f64();
-                    let (_, first) = &built[0];
-                    on_event(SweepEvent::Stage(format!(
-                        "features: {} windows x {} rows x {} columns in {seconds:.2}s",
-                        built.len(),
-                        first.n_rows(),
-                        first.n_features()
-                    )));
-                    for (slot, (_, dataset)) in self.built.iter_mut().zip(built) {
-                        *slot = Some((dataset, seconds));
-                    }
-                }
-                LoadedData::Payables { table, .. } => {
-                    let FeatureVariant::Payables(features) = self.variants[index] else {
-                        return Err(self.mismatch(&self.variants[index]));
-                    };
-                    self.built.iter_mut().for_each(|slot| *slot = None);
-                    let dataset = features.build(table, &self.config.split)?;
-                    let seconds = started.elapsed().as_secs_f64();
-                    on_event(SweepEvent::Stage(format!(
-                        "features {}: {} rows x {} columns in {seconds:.2}s",
-                        features.name(),
-                        dataset.n_rows(),
-                        dataset.n_features()
-                    )));
-                    self.built[index] = Some((dataset, seconds));
-                }
-                LoadedData::Collections { rows, closing_days } => {
-                    if self.variants[index] != FeatureVariant::CollectionsActions {
-                        return Err(self.mismatch(&self.variants[index]));
-                    }
-                    let dataset = collections_dataset(rows, closing_days, &self.config.split)?;
-                    let seconds = started.elapsed().as_secs_f64();
-                    on_event(SweepEvent::Stage(format!(
-                        "features: {} rows x {} columns in {seconds:.2}s",
-                        dataset.n_rows(),
-                        dataset.n_features()
-                    )));
-                    self.built[index] = Some((dataset, seconds));
-                }
-            }
+        if self.current.as_ref().map(|(held, ..)| *held) != Some(index) {
+            let previous = self.current.take().map(|(_, dataset, _)| dataset);
+            let (dataset, seconds) = self.build(index, previous, on_event)?;
+            self.current = Some((index, dataset, seconds));
         }
-        let (dataset, seconds) = self.built[index].as_ref().expect("built above");
+        let (_, dataset, seconds) = self.current.as_ref().expect("built above");
         Ok((dataset, *seconds))
+    }
+
+    /// Builds variant `index`, reusing the memory of `previous` where it can.
+    ///
+    /// A receivables window's seconds include the preparation all windows
+    /// share: each reports what building it alone would cost.
+    fn build(
+        &mut self,
+        index: usize,
+        previous: Option<Dataset>,
+        on_event: &mut (dyn FnMut(SweepEvent) + Send),
+    ) -> Result<(Dataset, f64), SweepError> {
+        let variant = self.variants[index];
+        let started = Instant::now();
+        let (dataset, seconds, shared_seconds) = match (self.data, variant) {
+            (LoadedData::Receivables(table), FeatureVariant::Window(window)) => {
+                let prepared_seconds = match &self.receivables {
+                    Some((_, seconds)) => *seconds,
+                    None => {
+                        let rows = ReceivablesRows::new(table, &self.config.split)?;
+                        let seconds = started.elapsed().as_secs_f64();
+                        on_event(SweepEvent::Stage(format!(
+                            "features: {} labelled rows and their customers' event streams in {seconds:.2}s",
+                            rows.n_rows()
+                        )));
+                        self.receivables = Some((rows, seconds));
+                        seconds
+                    }
+                };
+                let rows = &self.receivables.as_ref().expect("prepared above").0;
+                let started = Instant::now();
+                let dataset = rows.dataset(window, previous.map(Dataset::into_values).unwrap_or_default())?;
+                (dataset, started.elapsed().as_secs_f64(), prepared_seconds)
+            }
+            (LoadedData::Payables { table, .. }, FeatureVariant::Payables(features)) => {
+                // The previous variant's matrix goes before this one is built.
+                drop(previous);
+                (features.build(table, &self.config.split)?, started.elapsed().as_secs_f64(), 0.0)
+            }
+            (LoadedData::Collections { rows, closing_days }, FeatureVariant::CollectionsActions) => {
+                (collections_dataset(rows, closing_days, &self.config.split)?, started.elapsed().as_secs_f64(), 0.0)
+            }
+            _ => {
+                return Err(SweepError::Config {
+                    path: self.config.source.clone(),
+                    key: "features".into(),
+                    message: format!(
+                        "feature variant {} does not fit {} data",
+                        variant.label(),
+                        self.config.data.kind()
+                    ),
+                });
+            }
+        };
+        on_event(SweepEvent::Stage(format!(
+            "features {}: {} rows x {} columns in {seconds:.2}s",
+            variant.label(),
+            dataset.n_rows(),
+            dataset.n_features()
+        )));
+        Ok((dataset, shared_seconds + seconds))
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use overdue_data::{ColumnValues, write_table};
 use overdue_features::{Dataset, Split};
 
-use crate::datasets::Datasets;
+use crate::datasets::{Datasets, load_announced};
 use crate::{FeatureVariant, SweepConfig, SweepError, SweepEvent};
 
 /// The columns before the features, in order: the invoice (or case) id, the
@@ -41,7 +41,8 @@ pub fn write_features(
     out: &Path,
     on_event: &mut (dyn FnMut(SweepEvent) + Send),
 ) -> Result<Vec<FeaturesFile>, SweepError> {
-    let mut datasets = Datasets::load(config, on_event)?;
+    let loaded = load_announced(config, on_event)?;
+    let mut datasets = Datasets::new(config, &loaded.data);
     let variants = datasets.variants.clone();
     let mut written = Vec::with_capacity(variants.len());
     for (index, variant) in variants.iter().enumerate() {

@@ -97,8 +97,10 @@ pub enum RunOutcome {
 /// Time and throughput of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunCost {
-    /// Seconds spent building this run's feature set (shared by the runs of
-    /// the same window: each of them reports the whole cost).
+    /// Seconds spent building this run's dataset, with the preparation its
+    /// feature set shares between variants (receivables: the labelled rows
+    /// and the customers' event streams, prepared once per sweep). Runs of
+    /// one variant share the dataset: each of them reports the whole cost.
     pub feature_seconds: f64,
     /// Seconds spent fitting.
     pub fit_seconds: f64,

@@ -8,7 +8,7 @@ use overdue_features::{Dataset, Split};
 use overdue_metrics::{Evaluation, best_f1_threshold, evaluate, pr_curve};
 use overdue_models::{FitOptions, TrainingReport};
 
-use crate::datasets::Datasets;
+use crate::datasets::{Datasets, load_announced};
 use crate::environment::peak_rss_bytes;
 use crate::fault::{FAULT_VARIABLE, InjectedFault};
 use crate::plan::{PlannedRun, Shard, plan_sweep};
@@ -105,9 +105,10 @@ fn run_in_pool(
         if let Some(fault) = fault {
             on_event(SweepEvent::Stage(format!("WARNING: injecting fault {} ({FAULT_VARIABLE})", fault.describe())));
         }
-        let mut datasets = Datasets::load(config, on_event)?;
-        let cleaning = datasets.cleaning();
-        let export = datasets.export.clone();
+        let loaded = load_announced(config, on_event)?;
+        let cleaning = loaded.data.cleaning();
+        let export = loaded.export.clone();
+        let mut datasets = Datasets::new(config, &loaded.data);
         let environment = Environment::current();
         for run in pending {
             let (dataset, feature_seconds) = datasets.get(run.variant, on_event)?;

@@ -20,9 +20,9 @@
 //!
 //! The sweep goes customer by customer (each customer's rows in time
 //! order), not row by row in global time order: a customer's invoices then
-//! stay in cache from one row to the next. Its output goes, in the same
-//! order, to a scratch list that is then gathered into the matrix in row
-//! order ([`CustomerStreams::write_window`]).
+//! stay in cache from one row to the next, and chunks of customers are
+//! swept in parallel. The output goes, in the same order, to a list that
+//! is then gathered into the matrix in row order ([`CustomerStreams::sweep`]).
 //!
 //! Counts and day sums are integers and amounts are exact fixed point
 //! ([`AmountScale`]), so every total is exact whatever the order of events.
@@ -218,56 +218,89 @@ impl CustomerStreams {
         }
     }
 
-    fn groups(&self) -> usize {
-        self.group_starts.len() - 1
+    /// Groups in each parallel chunk of a sweep: enough rows per chunk to
+    /// amortise scheduling, enough chunks to balance the threads.
+    fn chunk_starts(&self) -> Vec<u32> {
+        let rows = self.row_days.len();
+        let target = (rows / (rayon::current_num_threads() * 16)).max(1024) as u32;
+        let mut starts = vec![0u32];
+        let mut chunk_rows = 0;
+        for group in 0..self.group_starts.len() - 1 {
+            chunk_rows += self.row_starts[group + 1] - self.row_starts[group];
+            if chunk_rows >= target {
+                starts.push(group as u32 + 1);
+                chunk_rows = 0;
+            }
+        }
+        if starts.last() != Some(&((self.group_starts.len() - 1) as u32)) {
+            starts.push((self.group_starts.len() - 1) as u32);
+        }
+        starts
     }
 
-    /// Writes the history columns of `window` for every row to `matrix`
-    /// (row-major, `width` columns, the history columns first).
+    /// The history columns of `window` for every row, written to `history`
+    /// in customer order: row `r`'s columns are [`Self::history_of_row`].
     ///
-    /// The sweep writes each row's columns in customer order to `scratch`,
-    /// sequentially; the matrix is then filled in row order. Writing the
-    /// matrix directly in customer order scatters every write across
-    /// gigabytes, and on large tables those stalls cost more than the sweep.
-    pub(super) fn write_window(&self, window: HistoryWindow, matrix: &mut [f32], width: usize, scratch: &mut Vec<f32>) {
+    /// Customers are independent, so chunks of them are swept in parallel,
+    /// each chunk writing its own contiguous stretch of `history`. Writing
+    /// the matrix directly in customer order would scatter every write
+    /// across gigabytes, and on large tables those stalls cost more than
+    /// the sweep.
+    pub(super) fn sweep(&self, window: HistoryWindow, history: &mut Vec<f32>) {
         const H: usize = HISTORY_COLUMNS.len();
-        if scratch.len() != self.row_days.len() * H {
-            scratch.clear();
-            scratch.resize(self.row_days.len() * H, 0.0);
+        if history.len() != self.row_days.len() * H {
+            history.clear();
+            history.resize(self.row_days.len() * H, 0.0);
         }
         let first_day = self.row_days.iter().copied().min().unwrap_or(0);
         let last_day = self.row_days.iter().copied().max().unwrap_or(-1);
         let starts = WindowStarts::new(window, first_day..=last_day);
-        let mut standing = Vec::new();
-        let mut contract_invoices = Vec::new();
-        for group in 0..self.groups() {
-            let positions = group_range(&self.row_starts, group);
-            if positions.is_empty() {
-                continue;
-            }
-            let invoices = &self.by_issue[group_range(&self.group_starts, group)];
-            standing.clear();
-            standing.resize(invoices.len(), Standing::NotIssued);
-            contract_invoices.clear();
-            contract_invoices.resize(self.contract_counts[group] as usize, 0);
-            let mut customer = CustomerWindow {
-                invoices,
-                by_due: &self.by_due[group_range(&self.group_starts, group)],
-                by_settlement: &self.by_settlement[group_range(&self.settlement_starts, group)],
-                standing: &mut standing,
-                contract_invoices: &mut contract_invoices,
-                totals: WindowTotals::default(),
-                next: Cursors::default(),
-            };
-            let out = &mut scratch[positions.start * H..positions.end * H];
-            for (&day, out) in self.row_days[positions].iter().zip(out.chunks_exact_mut(H)) {
-                customer.advance(day, starts.start(day));
-                customer.totals.write(day, window, self.scale, out);
-            }
+        let chunks = self.chunk_starts();
+        let mut outputs = Vec::with_capacity(chunks.len());
+        let mut rest = history.as_mut_slice();
+        for groups in chunks.windows(2) {
+            let rows = (self.row_starts[groups[1] as usize] - self.row_starts[groups[0] as usize]) as usize;
+            let (out, after) = rest.split_at_mut(rows * H);
+            outputs.push(out);
+            rest = after;
         }
-        for (row, &position) in matrix.chunks_exact_mut(width).zip(&self.position_of_row) {
-            row[..H].copy_from_slice(&scratch[position as usize * H..][..H]);
-        }
+        outputs.into_par_iter().zip(chunks.par_windows(2)).for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(standing, contract_invoices), (out, groups)| {
+                let first_position = self.row_starts[groups[0] as usize] as usize;
+                for group in groups[0] as usize..groups[1] as usize {
+                    let positions = group_range(&self.row_starts, group);
+                    if positions.is_empty() {
+                        continue;
+                    }
+                    let invoices = &self.by_issue[group_range(&self.group_starts, group)];
+                    standing.clear();
+                    standing.resize(invoices.len(), Standing::NotIssued);
+                    contract_invoices.clear();
+                    contract_invoices.resize(self.contract_counts[group] as usize, 0);
+                    let mut customer = CustomerWindow {
+                        invoices,
+                        by_due: &self.by_due[group_range(&self.group_starts, group)],
+                        by_settlement: &self.by_settlement[group_range(&self.settlement_starts, group)],
+                        standing,
+                        contract_invoices,
+                        totals: WindowTotals::default(),
+                        next: Cursors::default(),
+                    };
+                    let out = &mut out[(positions.start - first_position) * H..(positions.end - first_position) * H];
+                    for (&day, out) in self.row_days[positions].iter().zip(out.chunks_exact_mut(H)) {
+                        customer.advance(day, starts.start(day));
+                        customer.totals.write(day, window, self.scale, out);
+                    }
+                }
+            },
+        );
+    }
+
+    /// Row `row`'s history columns in the output of [`Self::sweep`].
+    pub(super) fn history_of_row<'h>(&self, history: &'h [f32], row: usize) -> &'h [f32] {
+        const H: usize = HISTORY_COLUMNS.len();
+        &history[self.position_of_row[row] as usize * H..][..H]
     }
 }
 

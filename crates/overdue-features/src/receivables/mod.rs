@@ -1,10 +1,10 @@
 //! Study 1's accounts-receivable feature set: per-customer history over a
 //! lookback window, as of each invoice's date, plus the invoice's own fields.
 //!
-//! [`ReceivablesFeatures::build`] fills every window's matrix in two passes:
-//! the invoice's own columns in parallel blocks of rows, then the history
-//! columns, one sweep forward in time per window ([`history`]), the windows
-//! in parallel.
+//! [`ReceivablesRows`] finds the labelled rows and each customer's event
+//! streams once; then each window's matrix is one sweep forward in time
+//! ([`history`]) and one parallel pass writing every row whole.
+//! [`ReceivablesFeatures::build`] does this for all its windows at once.
 
 mod exact_amount;
 mod history;
@@ -13,9 +13,10 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use overdue_data::{Invoice, InvoiceTable, Outcome};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::calendar::is_month_end;
+use crate::dataset::RowKeys;
 use crate::split::SplitRows;
 use crate::{Dataset, FeatureError, SplitSpec};
 use history::CustomerStreams;
@@ -108,12 +109,44 @@ impl ReceivablesFeatures {
     }
 
     /// One dataset per window (in [`Self::windows`] order), all with the same rows
-    /// and the same split.
+    /// and the same split. Every matrix is held at once: on large tables,
+    /// [`ReceivablesRows`] builds one window at a time in the same memory.
     pub fn build(
         &self,
         table: &InvoiceTable,
         split: &SplitSpec,
     ) -> Result<Vec<(HistoryWindow, Dataset)>, FeatureError> {
+        let rows = ReceivablesRows::new(table, split)?;
+        // The windows in parallel as well as the work within each: on small
+        // tables a single window is too little work to keep every thread busy.
+        self.windows.par_iter().map(|&window| Ok((window, rows.dataset(window, Vec::new())?))).collect()
+    }
+}
+
+/// The rows of study 1's feature set for one table, with what every
+/// window's history needs; [`ReceivablesRows::dataset`] then builds one
+/// window's dataset at a time.
+///
+/// The rows are the invoices whose outcome is known the day after the
+/// snapshot, as [`ReceivablesFeatures`] describes, in time order and split.
+/// Building them and the customers' event streams is done once, whatever the
+/// number of windows.
+pub struct ReceivablesRows {
+    n_countries: usize,
+    names: Vec<String>,
+    /// Each row's own fields.
+    own: Vec<OwnFields>,
+    keys: Arc<RowKeys>,
+    streams: CustomerStreams,
+    /// Lists for the history columns in customer order, one per window
+    /// being built, kept to reuse their memory.
+    history_lists: Mutex<Vec<Vec<f32>>>,
+}
+
+impl ReceivablesRows {
+    /// The labelled rows of `table`, split by `split`, and its customers'
+    /// event streams.
+    pub fn new(table: &InvoiceTable, split: &SplitSpec) -> Result<Self, FeatureError> {
         let invoices = table.invoices();
         let label_date = table.snapshot_date() + Duration::days(1);
 
@@ -130,55 +163,53 @@ impl ReceivablesFeatures {
         let dates: Vec<NaiveDate> = kept.iter().map(|&k| dates[k]).collect();
         let ids: Vec<u64> = rows.iter().map(|&i| invoices[i].invoice_id).collect();
         let labels: Vec<bool> = rows.iter().map(|&i| invoices[i].outcome_as_of(label_date) == Outcome::Late).collect();
-
-        let names = Self::feature_names(table);
-        let width = names.len();
-        let n_countries = table.countries().len();
-        // One allocation each: a cloned zeroed vector would be copied page by
-        // page up front, where a fresh one is zeroed lazily by the writers.
-        let mut matrices: Vec<Vec<f32>> = self.windows.iter().map(|_| vec![0.0f32; rows.len() * width]).collect();
-        // The invoice's own columns first, in parallel blocks of rows, each
-        // block written to every window's matrix (this also touches every
-        // page of the matrices in parallel).
-        let mut blocks: Vec<Vec<&mut [f32]>> = Vec::new();
-        for matrix in &mut matrices {
-            for (b, block) in matrix.chunks_mut(ROWS_PER_BLOCK * width).enumerate() {
-                if b == blocks.len() {
-                    blocks.push(Vec::with_capacity(self.windows.len()));
-                }
-                blocks[b].push(block);
-            }
-        }
-        blocks.into_par_iter().enumerate().for_each(|(b, mut block)| {
-            let mut own = vec![0.0f32; width - HISTORY_COLUMNS.len()];
-            for (r, &i) in rows[b * ROWS_PER_BLOCK..].iter().take(ROWS_PER_BLOCK).enumerate() {
-                own_fields(&invoices[i], n_countries, &mut own);
-                for matrix in block.iter_mut() {
-                    matrix[r * width..][HISTORY_COLUMNS.len()..width].copy_from_slice(&own);
-                }
-            }
-        });
-        // Then the history columns: one sweep forward in time per window,
-        // the windows in parallel.
+        let keys = RowKeys::new(labels, ids, dates, time_split)?;
         let streams = CustomerStreams::new(invoices, &rows);
-        // One scratch list per thread, not per window: fresh memory is slow
-        // to come by on some machines.
-        let scratch_lists = Mutex::new(Vec::new());
-        matrices.par_iter_mut().zip(&self.windows).for_each(|(matrix, &window)| {
-            let mut scratch = scratch_lists.lock().map(|mut lists| lists.pop()).ok().flatten().unwrap_or_default();
-            streams.write_window(window, matrix, width, &mut scratch);
-            if let Ok(mut lists) = scratch_lists.lock() {
-                lists.push(scratch);
-            }
-        });
-        let mut matrices = matrices.into_iter();
-        let first = Dataset::new(names.clone(), matrices.next().unwrap_or_default(), labels, ids, dates, time_split)?;
-        let mut datasets = vec![first];
-        for matrix in matrices {
-            let shared = datasets[0].with_features(names.clone(), matrix)?;
-            datasets.push(shared);
+        Ok(Self {
+            n_countries: table.countries().len(),
+            names: ReceivablesFeatures::feature_names(table),
+            own: rows.par_iter().map(|&i| OwnFields::of(&invoices[i])).collect(),
+            keys,
+            streams,
+            history_lists: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Number of rows of every window's dataset.
+    pub fn n_rows(&self) -> usize {
+        self.own.len()
+    }
+
+    /// The dataset of `window`, its matrix written into `memory` when that
+    /// holds exactly one matrix (such as [`Dataset::into_values`] of the
+    /// previous window), into fresh memory otherwise. Every value is
+    /// written, so the old values never show through.
+    pub fn dataset(&self, window: HistoryWindow, memory: Vec<f32>) -> Result<Dataset, FeatureError> {
+        let width = self.names.len();
+        let mut matrix = memory;
+        if matrix.len() != self.n_rows() * width {
+            // A fresh zeroed vector is zeroed lazily, page by page, by the
+            // parallel writers below.
+            matrix = vec![0.0f32; self.n_rows() * width];
         }
-        Ok(self.windows.iter().copied().zip(datasets).collect())
+        let mut history = self.history_lists.lock().map(|mut lists| lists.pop()).ok().flatten().unwrap_or_default();
+        self.streams.sweep(window, &mut history);
+        let streams = &self.streams;
+        // One parallel pass writes each row whole: its history columns, gathered
+        // from the sweep's customer order, then its own columns.
+        matrix.par_chunks_mut(ROWS_PER_BLOCK * width).zip(self.own.par_chunks(ROWS_PER_BLOCK)).enumerate().for_each(
+            |(block, (matrix, own))| {
+                for (r, (row, own)) in matrix.chunks_exact_mut(width).zip(own).enumerate() {
+                    let (history_columns, own_columns) = row.split_at_mut(HISTORY_COLUMNS.len());
+                    history_columns.copy_from_slice(streams.history_of_row(&history, block * ROWS_PER_BLOCK + r));
+                    own.write(self.n_countries, own_columns);
+                }
+            },
+        );
+        if let Ok(mut lists) = self.history_lists.lock() {
+            lists.push(history);
+        }
+        self.keys.dataset(self.names.clone(), matrix)
     }
 }
 
@@ -186,17 +217,43 @@ impl ReceivablesFeatures {
 /// to amortise scheduling, small enough to balance two or more threads.
 const ROWS_PER_BLOCK: usize = 4096;
 
-/// The invoice's own fields, known when it is issued.
-fn own_fields(inv: &Invoice, n_countries: usize, out: &mut [f32]) {
-    let d = inv.invoice_date;
-    let month_end = is_month_end(d);
-    out[0] = inv.amount.ln_1p() as f32;
-    out[1] = inv.terms_days() as f32;
-    out[2] = f32::from(inv.credit_rating);
-    out[3] = d.month() as f32;
-    out[4] = d.day() as f32;
-    out[5] = if month_end { 1.0 } else { 0.0 };
-    let countries = &mut out[OWN_COLUMNS.len()..][..n_countries];
-    countries.fill(0.0);
-    countries[usize::from(inv.country)] = 1.0;
+/// The invoice's own fields, known when it is issued: computed once per row
+/// and written into every window's matrix.
+#[derive(Debug, Clone, Copy)]
+struct OwnFields {
+    amount_log: f32,
+    terms_days: f32,
+    credit_rating: u8,
+    month: u8,
+    day: u8,
+    month_end: bool,
+    country: u16,
+}
+
+impl OwnFields {
+    fn of(inv: &Invoice) -> Self {
+        let d = inv.invoice_date;
+        Self {
+            amount_log: inv.amount.ln_1p() as f32,
+            terms_days: inv.terms_days() as f32,
+            credit_rating: inv.credit_rating,
+            month: d.month() as u8,
+            day: d.day() as u8,
+            month_end: is_month_end(d),
+            country: inv.country,
+        }
+    }
+
+    /// The [`OWN_COLUMNS`], then one indicator per country.
+    fn write(self, n_countries: usize, out: &mut [f32]) {
+        out[0] = self.amount_log;
+        out[1] = self.terms_days;
+        out[2] = f32::from(self.credit_rating);
+        out[3] = f32::from(self.month);
+        out[4] = f32::from(self.day);
+        out[5] = if self.month_end { 1.0 } else { 0.0 };
+        let countries = &mut out[OWN_COLUMNS.len()..][..n_countries];
+        countries.fill(0.0);
+        countries[usize::from(self.country)] = 1.0;
+    }
 }
