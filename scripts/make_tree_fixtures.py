@@ -9,7 +9,8 @@ thresholds so that trees have something to find), and on it
                                                class_weight None / "balanced",
                                                min_samples_leaf / min_impurity_decrease)
     scikit-learn 1.9 AdaBoostClassifier       (SAMME over depth-1 and depth-2 trees)
-    imbalanced-learn BalancedBaggingClassifier (over DecisionTreeClassifier, defaults)
+    imbalanced-learn BalancedBaggingClassifier (over DecisionTreeClassifier, defaults,
+                                               and over LightGBM's LGBMClassifier)
 
 plus the receivables example of REFERENCE.md section 4 (a blog's 10 accounts,
 reconstructed below). It writes, under crates/overdue-models/tests/fixtures/:
@@ -50,11 +51,11 @@ positive (`true`) class.
 
 How to run (from the repository root; deterministic, rewrites the files):
 
-    pip install imbalanced-learn    # once
+    pip install imbalanced-learn lightgbm    # once
     python3 scripts/make_tree_fixtures.py
 
-Generated with scikit-learn 1.9.1, imbalanced-learn 0.14.2 and numpy 2.4.6
-(recorded in every file).
+Generated with scikit-learn 1.9.1, imbalanced-learn 0.14.2, numpy 2.4.6 and,
+for bagged gradient boosting, lightgbm 4.7.0 (recorded in every file).
 """
 
 import json
@@ -62,12 +63,16 @@ import warnings
 from pathlib import Path
 
 import imblearn
+import lightgbm as lgb
 import numpy as np
 import sklearn
 from imblearn.ensemble import BalancedBaggingClassifier
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.metrics import accuracy_score, average_precision_score
 from sklearn.tree import DecisionTreeClassifier
+
+# LightGBM with hyperparameters matched to the Rust gradient boosted trees.
+from make_gbdt_fixtures import lightgbm_params  # noqa: E402  (this script's folder)
 
 SEED = 20240612
 N_TRAIN = 3000
@@ -131,10 +136,31 @@ ADABOOST_CASES = [
     ("depth2", {"n_estimators": 50, "learning_rate": 0.5, "max_depth": 2}, 2, {"n_estimators": 50, "learning_rate": 0.5}),
 ]
 
-# (case, Rust hyperparameters, base tree keyword arguments)
+# The bagged gradient boosting's hyperparameters (Rust names), which
+# make_gbdt_fixtures.lightgbm_params maps to LightGBM's.
+BAGGED_GBDT = {"n_trees": 30, "num_leaves": 15}
+
+# (case, Rust hyperparameters, the base estimator imbalanced-learn bags and
+# how the fixture writes it)
 BAGGING_CASES = [
-    ("trees", {"n_estimators": 10, "base": {"family": "decision_tree"}}, {}),
-    ("trees_depth5", {"n_estimators": 10, "base": {"family": "decision_tree", "max_depth": 5}}, {"max_depth": 5}),
+    (
+        "trees",
+        {"n_estimators": 10, "base": {"family": "decision_tree"}},
+        DecisionTreeClassifier,
+        "DecisionTreeClassifier()",
+    ),
+    (
+        "trees_depth5",
+        {"n_estimators": 10, "base": {"family": "decision_tree", "max_depth": 5}},
+        lambda: DecisionTreeClassifier(max_depth=5),
+        "DecisionTreeClassifier(max_depth=5)",
+    ),
+    (
+        "gbdt",
+        {"n_estimators": 10, "base": {"family": "gradient_boosted_trees", **BAGGED_GBDT}},
+        lambda: lgb.LGBMClassifier(**lightgbm_params(BAGGED_GBDT)),
+        f"LGBMClassifier(**lightgbm_params({BAGGED_GBDT}))",
+    ),
 ]
 
 # DSO bucket (0: under 30 days, 1: 31-60, 2: over 61), amount due (1 = High),
@@ -312,13 +338,11 @@ def adaboost_case(depth, sk_kwargs, X_train, y_train, X_test, y_test):
     }
 
 
-def bagging_case(tree_kwargs, X_train, y_train, X_test, y_test):
+def bagging_case(new_estimator, X_train, y_train, X_test, y_test):
     per_state = []
     warned = []
     for state in BAGGING_STATES:
-        model = BalancedBaggingClassifier(
-            estimator=DecisionTreeClassifier(**tree_kwargs), n_estimators=10, random_state=state, n_jobs=1
-        )
+        model = BalancedBaggingClassifier(estimator=new_estimator(), n_estimators=10, random_state=state, n_jobs=1)
         warned += fit_quietly(model, X_train, y_train)
         per_state.append(metrics(y_test, model.predict_proba(X_test)[:, 1]))
     acc = [p["test_accuracy"] for p in per_state]
@@ -412,13 +436,16 @@ def main():
             f"acc={result['test_accuracy']:.4f} ap={result['test_average_precision']:.4f} {result['warnings']}"
         )
 
-    for stem, params, tree_kwargs in BAGGING_CASES:
-        args = ", ".join(f"{k}={v!r}" for k, v in tree_kwargs.items())
-        result = bagging_case(tree_kwargs, X_train, y_train, X_test, y_test)
-        call = f"BalancedBaggingClassifier(estimator=DecisionTreeClassifier({args}), n_estimators=10)"
+    for stem, params, new_estimator, estimator in BAGGING_CASES:
+        result = bagging_case(new_estimator, X_train, y_train, X_test, y_test)
+        call = f"BalancedBaggingClassifier(estimator={estimator}, n_estimators=10)"
+        case_header = header
+        if "LGBMClassifier" in estimator:
+            case_header = {**header, "versions": {**versions, "lightgbm": lgb.__version__}}
+            result = {"lightgbm_params": lightgbm_params(BAGGED_GBDT), **result}
         write(
             OUT_DIR / f"bagging_{stem}.json",
-            {**header, "data": DATA_FILE, "hyperparameters": params, "imbalanced_learn": call, **result},
+            {**case_header, "data": DATA_FILE, "hyperparameters": params, "imbalanced_learn": call, **result},
         )
         print(
             f"bagging {stem}: acc {np.mean(result['test_accuracy']):.4f} +- {np.std(result['test_accuracy']):.4f}, "

@@ -6,8 +6,8 @@
 //!
 //! The base is plain data, so it is an enum of the families of this crate
 //! ([`BaggingBase`]) with a matching enum of fitted models ([`BaggedModel`]),
-//! both tagged by `family` in JSON. To make another family baggable (gradient
-//! boosting once `gbdt.rs` lands), add one variant to each enum, named after
+//! both tagged by `family` in JSON. To make another family baggable, add one
+//! variant to each enum, named after
 //! the family (serde's snake case of the variant must equal the family's
 //! `family()` string), and one arm to each `match` below: `validate`,
 //! `family`, `fit`, and `BaggedModel::predict_proba` / `n_features`. The
@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::tree::FeatureImportance;
 use crate::{
     AdaBoost, AdaBoostModel, Classifier, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier,
-    LogisticRegression, LogisticRegressionModel, ModelError, check_features, check_training,
+    GradientBoostedTrees, GradientBoostedTreesModel, LogisticRegression, LogisticRegressionModel, ModelError,
+    check_features, check_training,
 };
 
 /// The family bagged, with its hyperparameters. In JSON, the family's
@@ -38,6 +39,9 @@ pub enum BaggingBase {
     /// AdaBoost ([`AdaBoost`]).
     #[serde(rename = "adaboost")]
     AdaBoost(AdaBoost),
+    /// Gradient boosted trees ([`GradientBoostedTrees`]), without early
+    /// stopping: a bag has no validation rows.
+    GradientBoostedTrees(GradientBoostedTrees),
 }
 
 impl Default for BaggingBase {
@@ -54,6 +58,7 @@ impl BaggingBase {
             BaggingBase::DecisionTree(p) => p.family(),
             BaggingBase::LogisticRegression(p) => p.family(),
             BaggingBase::AdaBoost(p) => p.family(),
+            BaggingBase::GradientBoostedTrees(p) => p.family(),
         }
     }
 
@@ -62,6 +67,15 @@ impl BaggingBase {
             BaggingBase::DecisionTree(p) => p.validate(),
             BaggingBase::LogisticRegression(p) => p.validate(),
             BaggingBase::AdaBoost(p) => p.validate(),
+            BaggingBase::GradientBoostedTrees(p) => {
+                if p.early_stopping_rounds.is_some() {
+                    return Err(ModelError::InvalidHyperparameter {
+                        name: "early_stopping_rounds",
+                        reason: "a bag has no validation rows to stop on: leave it unset".into(),
+                    });
+                }
+                p.validate()
+            }
         }
     }
 
@@ -70,6 +84,9 @@ impl BaggingBase {
             BaggingBase::DecisionTree(p) => BaggedModel::DecisionTree(p.fit_model(train, seed)?),
             BaggingBase::LogisticRegression(p) => BaggedModel::LogisticRegression(p.fit_model(train)?),
             BaggingBase::AdaBoost(p) => BaggedModel::AdaBoost(p.fit_model(train)?),
+            BaggingBase::GradientBoostedTrees(p) => {
+                BaggedModel::GradientBoostedTrees(p.fit_model(train, None, &FitOptions { seed })?)
+            }
         })
     }
 }
@@ -85,6 +102,8 @@ pub enum BaggedModel {
     /// A fitted AdaBoost ensemble.
     #[serde(rename = "adaboost")]
     AdaBoost(AdaBoostModel),
+    /// A fitted gradient boosted ensemble.
+    GradientBoostedTrees(GradientBoostedTreesModel),
 }
 
 impl BaggedModel {
@@ -93,6 +112,7 @@ impl BaggedModel {
             BaggedModel::DecisionTree(m) => m,
             BaggedModel::LogisticRegression(m) => m,
             BaggedModel::AdaBoost(m) => m,
+            BaggedModel::GradientBoostedTrees(m) => m,
         }
     }
 
@@ -102,6 +122,7 @@ impl BaggedModel {
             BaggedModel::DecisionTree(m) => m.n_features(),
             BaggedModel::LogisticRegression(m) => m.n_features(),
             BaggedModel::AdaBoost(m) => m.n_features(),
+            BaggedModel::GradientBoostedTrees(m) => m.n_features(),
         }
     }
 }
@@ -318,7 +339,7 @@ impl FittedClassifier for BalancedBaggingModel {
     }
 
     /// The members' importances summed, in bag order, when the base family
-    /// has them (trees, AdaBoost); `None` otherwise.
+    /// has them (trees, AdaBoost, gradient boosting); `None` otherwise.
     fn feature_importance(&self) -> Option<FeatureImportance> {
         let mut total = FeatureImportance::zeros(self.n_features);
         for member in &self.estimators {

@@ -1,4 +1,5 @@
-//! Balanced bagging against imbalanced-learn 0.14's `BalancedBaggingClassifier`,
+//! Balanced bagging against imbalanced-learn 0.14's `BalancedBaggingClassifier`
+//! (over decision trees, and over LightGBM for gradient boosting),
 //! plus what each bag holds, determinism, the base families, failure modes and
 //! serde.
 //!
@@ -18,7 +19,7 @@ mod support;
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     AdaBoost, BaggedModel, BaggingBase, BalancedBagging, BalancedBaggingModel, Classifier, DecisionTree, FitOptions,
-    FittedClassifier, LogisticRegression, ModelError,
+    FittedClassifier, GradientBoostedTrees, LogisticRegression, ModelError,
 };
 use serde::Deserialize;
 use support::{
@@ -68,6 +69,13 @@ fn bagged_full_trees_match_imbalanced_learn_statistically() {
 #[test]
 fn bagged_depth5_trees_match_imbalanced_learn_statistically() {
     check_case("trees_depth5");
+}
+
+/// Study 2's balanced bagging of gradient boosting; the reference bags
+/// LightGBM with hyperparameters matched to the Rust trees.
+#[test]
+fn bagged_gradient_boosting_matches_imbalanced_learn_over_lightgbm_statistically() {
+    check_case("gbdt");
 }
 
 fn tree_members(model: &BalancedBaggingModel) -> Vec<&overdue_models::DecisionTreeModel> {
@@ -139,6 +147,7 @@ fn any_base_family_can_be_bagged() {
         BaggingBase::LogisticRegression(LogisticRegression::default()),
         BaggingBase::AdaBoost(AdaBoost { n_estimators: 10, ..AdaBoost::default() }),
         BaggingBase::DecisionTree(DecisionTree { max_depth: Some(3), ..DecisionTree::default() }),
+        BaggingBase::GradientBoostedTrees(GradientBoostedTrees { n_trees: 10, ..GradientBoostedTrees::default() }),
     ];
     for base in bases {
         let family = base.family();
@@ -202,6 +211,20 @@ fn bad_input_gives_the_right_error() {
             assert!(reason.contains("decision_tree min_samples_leaf"), "{reason}")
         }
         other => panic!("expected an invalid base, got {:?}", other.err()),
+    }
+    // A bag has no validation rows, so a bagged base cannot stop early.
+    let stopping = BalancedBagging {
+        base: BaggingBase::GradientBoostedTrees(GradientBoostedTrees {
+            early_stopping_rounds: Some(5),
+            ..GradientBoostedTrees::default()
+        }),
+        ..BalancedBagging::default()
+    };
+    match stopping.validate() {
+        Err(ModelError::InvalidHyperparameter { name: "base", reason }) => {
+            assert!(reason.contains("gradient_boosted_trees early_stopping_rounds"), "{reason}")
+        }
+        other => panic!("expected an invalid base, got {other:?}"),
     }
 }
 
