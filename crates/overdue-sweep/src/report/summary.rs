@@ -220,8 +220,16 @@ pub fn model_columns(records: &[RunRecord]) -> Vec<ModelColumn> {
 
 /// Relabels models of a family that appears with several settings by the
 /// hyperparameters in which they differ.
+///
+/// A nested model (balanced bagging's `base`) is told apart by its family
+/// first: its other hyperparameters count only against siblings whose nested
+/// model is of the same family (`balanced_bagging (base.family=adaboost)`,
+/// not every hyperparameter of AdaBoost).
 fn label_settings(models: &mut [ModelColumn]) {
     let settings: Vec<Vec<(String, String)>> = models.iter().map(|m| flatten(&m.hyperparameters)).collect();
+    let value_of = |settings: &[(String, String)], key: &str| -> Option<String> {
+        settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    };
     for i in 0..models.len() {
         let siblings: Vec<usize> = (0..models.len()).filter(|&j| models[j].family == models[i].family).collect();
         if siblings.len() < 2 {
@@ -230,12 +238,26 @@ fn label_settings(models: &mut [ModelColumn]) {
         let differing: Vec<String> = settings[i]
             .iter()
             .filter(|(key, value)| {
-                siblings.iter().any(|&j| settings[j].iter().find(|(k, _)| k == key).is_none_or(|(_, v)| v != value))
+                let family_key = nested_family_key(key, &settings[i]);
+                siblings
+                    .iter()
+                    .filter(|&&j| {
+                        family_key.as_ref().is_none_or(|f| value_of(&settings[j], f) == value_of(&settings[i], f))
+                    })
+                    .any(|&j| value_of(&settings[j], key).is_none_or(|v| &v != value))
             })
             .map(|(key, value)| format!("{key}={value}"))
             .collect();
         models[i].label = format!("{} ({})", models[i].family, differing.join(", "));
     }
+}
+
+/// The key naming the family of the nested model that `key` belongs to
+/// (`base.family` for `base.max_depth`), if any; `None` for that key itself.
+fn nested_family_key(key: &str, settings: &[(String, String)]) -> Option<String> {
+    key.rmatch_indices('.')
+        .map(|(dot, _)| format!("{}.family", &key[..dot]))
+        .find(|family_key| family_key != key && settings.iter().any(|(k, _)| k == family_key))
 }
 
 /// `value`'s leaves as (dotted key, JSON text), in key order.
@@ -452,6 +474,30 @@ mod tests {
                 "mlp (adam.learning_rate=0.001, backend=candle)",
                 "mlp (adam.learning_rate=0.01, backend=burn_wgpu)",
                 "decision_tree"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_models_are_told_apart_by_their_family_first() {
+        let bagging = |base: serde_json::Value| ModelColumn {
+            label: String::new(),
+            family: "balanced_bagging".into(),
+            hyperparameters: serde_json::json!({"n_estimators": 10, "base": base}),
+        };
+        let mut models = [
+            bagging(serde_json::json!({"family": "decision_tree", "max_depth": null, "criterion": "gini"})),
+            bagging(serde_json::json!({"family": "decision_tree", "max_depth": 5, "criterion": "gini"})),
+            bagging(serde_json::json!({"family": "adaboost", "n_estimators": 50, "criterion": "gini"})),
+        ];
+        label_settings(&mut models);
+        let labels: Vec<&str> = models.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "balanced_bagging (base.family=decision_tree, base.max_depth=null)",
+                "balanced_bagging (base.family=decision_tree, base.max_depth=5)",
+                "balanced_bagging (base.family=adaboost)",
             ]
         );
     }
