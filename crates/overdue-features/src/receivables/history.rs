@@ -84,6 +84,11 @@ pub(super) struct CustomerStreams {
     row_starts: Vec<u32>,
     /// Per output row, its position in `row_days`.
     position_of_row: Vec<u32>,
+    /// The first and last prediction day of the rows.
+    row_day_span: RangeInclusive<i32>,
+    /// Where each parallel chunk of a sweep starts, as a group index (one
+    /// extra entry closes the last chunk).
+    chunk_starts: Vec<u32>,
 }
 
 /// The range of group `group` in a list grouped by `starts`.
@@ -109,6 +114,27 @@ fn groups_mut<'a, T>(mut list: &'a mut [T], starts: &[u32]) -> Vec<&'a mut [T]> 
         list = rest;
     }
     groups
+}
+
+/// Groups in each parallel chunk of a sweep: enough rows per chunk to
+/// amortise scheduling, enough chunks to balance the threads.
+fn chunk_starts(row_starts: &[u32]) -> Vec<u32> {
+    let groups = row_starts.len() - 1;
+    let rows = row_starts[groups] as usize;
+    let target = (rows / (rayon::current_num_threads() * 16)).max(1024) as u32;
+    let mut starts = vec![0u32];
+    let mut chunk_rows = 0;
+    for group in 0..groups {
+        chunk_rows += row_starts[group + 1] - row_starts[group];
+        if chunk_rows >= target {
+            starts.push(group as u32 + 1);
+            chunk_rows = 0;
+        }
+    }
+    if starts.last() != Some(&(groups as u32)) {
+        starts.push(groups as u32);
+    }
+    starts
 }
 
 impl CustomerStreams {
@@ -204,8 +230,12 @@ impl CustomerStreams {
             *slot += 1;
         }
 
+        let first_day = row_days.iter().copied().min().unwrap_or(0);
+        let last_day = row_days.iter().copied().max().unwrap_or(-1);
         Self {
             scale,
+            chunk_starts: chunk_starts(&row_starts),
+            row_day_span: first_day..=last_day,
             by_issue,
             group_starts,
             by_due,
@@ -216,26 +246,6 @@ impl CustomerStreams {
             row_starts,
             position_of_row,
         }
-    }
-
-    /// Groups in each parallel chunk of a sweep: enough rows per chunk to
-    /// amortise scheduling, enough chunks to balance the threads.
-    fn chunk_starts(&self) -> Vec<u32> {
-        let rows = self.row_days.len();
-        let target = (rows / (rayon::current_num_threads() * 16)).max(1024) as u32;
-        let mut starts = vec![0u32];
-        let mut chunk_rows = 0;
-        for group in 0..self.group_starts.len() - 1 {
-            chunk_rows += self.row_starts[group + 1] - self.row_starts[group];
-            if chunk_rows >= target {
-                starts.push(group as u32 + 1);
-                chunk_rows = 0;
-            }
-        }
-        if starts.last() != Some(&((self.group_starts.len() - 1) as u32)) {
-            starts.push((self.group_starts.len() - 1) as u32);
-        }
-        starts
     }
 
     /// The history columns of `window` for every row, written to `history`
@@ -252,10 +262,8 @@ impl CustomerStreams {
             history.clear();
             history.resize(self.row_days.len() * H, 0.0);
         }
-        let first_day = self.row_days.iter().copied().min().unwrap_or(0);
-        let last_day = self.row_days.iter().copied().max().unwrap_or(-1);
-        let starts = WindowStarts::new(window, first_day..=last_day);
-        let chunks = self.chunk_starts();
+        let starts = WindowStarts::new(window, self.row_day_span.clone());
+        let chunks = &self.chunk_starts;
         let mut outputs = Vec::with_capacity(chunks.len());
         let mut rest = history.as_mut_slice();
         for groups in chunks.windows(2) {
