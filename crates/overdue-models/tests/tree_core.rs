@@ -458,29 +458,50 @@ fn row_and_feature_subsets_restrict_what_a_tree_sees() {
     assert_eq!(a, grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3], 7));
 }
 
+/// Rows to predict: `values` (rows of 4) repeated to 1,003 rows, so that the
+/// last block is partial, with NaN put in place of each value with
+/// probability `nan_share` (the training NaN replaced by 0.5 first when
+/// `nan_share` is 0).
+fn rows_to_predict(values: &[f32], nan_share: f64) -> Vec<f32> {
+    let mut rows: Vec<f32> = values.iter().cycle().take(1003 * 4).copied().collect();
+    for (x, u) in rows.iter_mut().zip(uniform(6, 1003 * 4)) {
+        if nan_share == 0.0 && x.is_nan() {
+            *x = 0.5;
+        }
+        if u < nan_share {
+            *x = f32::NAN;
+        }
+    }
+    rows
+}
+
 #[test]
 fn packed_prediction_equals_tree_traversal_with_and_without_nan() {
     let (values, labels, data) = small_problem();
-    let stats = logloss_stats_at_zero(&labels);
-    let params = leaves_of_at_least(12, 3);
-    let mut grower = TreeGrower::new(&data, params);
-    let trees: Vec<FlatTree> = (0..3).map(|k| grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3][k..], 0)).collect();
-    let forest = PackedForest::new(&trees);
-    // New rows: the training rows with some values replaced by NaN, 203 of
-    // them so that the last block is partial.
-    let mut rows = values.clone();
-    rows.extend_from_slice(&values[..12]);
-    for (i, u) in uniform(6, rows.len()).iter().enumerate() {
-        if *u < 0.05 {
-            rows[i] = f32::NAN;
+    let stats = varied_stats(&labels);
+    // Up to 32 leaves, blocks without NaN take the bitvector evaluation and
+    // the others the traversal; trees of more leaves always take the traversal.
+    for num_leaves in [12, 32, 48] {
+        let mut grower = TreeGrower::new(&data, leaves_of_at_least(num_leaves, 2));
+        let trees: Vec<FlatTree> = (0..3).map(|k| grower.grow(&stats, NodeRows::All, &[0, 1, 2, 3][k..], 0)).collect();
+        assert_eq!(trees[0].n_leaves(), num_leaves);
+        let forest = PackedForest::new(&trees);
+        // No NaN, NaN in a few blocks, NaN in most blocks.
+        for nan_share in [0.0, 0.002, 0.05] {
+            let mut rows = rows_to_predict(&values, nan_share);
+            // Every third row holds one split's threshold itself (which goes left).
+            let splits = trees[0].split_features().iter().zip(trees[0].thresholds()).cycle();
+            for (row, (&feature, &threshold)) in rows.chunks_exact_mut(4).step_by(3).zip(splits) {
+                row[feature as usize] = threshold;
+            }
+            let mut scores = vec![0.5; rows.len() / 4];
+            forest.add_scores(&rows, 4, &mut scores);
+            for (i, s) in scores.iter().enumerate() {
+                let row = &rows[i * 4..i * 4 + 4];
+                let expected = trees.iter().fold(0.5, |acc, t| acc + t.predict_row(row));
+                assert_eq!(s.to_bits(), expected.to_bits(), "{num_leaves} leaves, NaN share {nan_share}, row {i}");
+            }
         }
-    }
-    let mut scores = vec![0.5; rows.len() / 4];
-    forest.add_scores(&rows, 4, &mut scores);
-    for (i, s) in scores.iter().enumerate() {
-        let row = &rows[i * 4..i * 4 + 4];
-        let expected = trees.iter().fold(0.5, |acc, t| acc + t.predict_row(row));
-        assert_eq!(s.to_bits(), expected.to_bits(), "row {i}");
     }
 }
 

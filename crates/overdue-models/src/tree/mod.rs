@@ -42,9 +42,12 @@
 //!    nodes of a fully grown tree then cost what their rows cost.
 //! 6. **Prediction** ([`FlatTree`], [`PackedForest`]): nodes in flat arrays
 //!    holding both the bin threshold and the raw threshold; rows are routed on
-//!    raw f32 values. For speed, trees are packed into 16-byte nodes walked
-//!    branch-free by 8 rows in lockstep (a mispredicted branch per level would
-//!    cost more than the level itself).
+//!    raw f32 values. For speed, trees of at most 32 leaves are evaluated
+//!    without traversal, all their splits tested on blocks of 32 rows in SIMD
+//!    and the leaf read from a bitmask (QuickScorer); larger trees, and rows
+//!    with NaN, are packed into 12-byte nodes walked branch-free by 8 rows in
+//!    lockstep (a mispredicted branch per level would cost more than the
+//!    level itself).
 //!
 //! The grower is generic over per-row statistics: boosting passes the
 //! gradients and hessians of its loss; a classification tree passes `g = -w y`,
@@ -66,6 +69,7 @@
 //! as 0 there).
 
 mod binning;
+mod bitvector;
 mod grower;
 mod histogram;
 mod importance;
