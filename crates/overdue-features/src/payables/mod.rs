@@ -117,7 +117,12 @@ impl PayablesFeatures {
         let invoices = table.invoices();
         let known: Vec<Option<(NaiveDate, bool)>> =
             invoices.iter().map(|invoice| history::known_outcome(invoice, label_date)).collect();
-        let vendors = VendorInvoiceCounts::new(invoices, table.categories().vendors.len());
+        // Only a vendor threshold asks for the counts.
+        let vendors = if self.subset.min_vendor_invoices == 0 {
+            VendorInvoiceCounts::default()
+        } else {
+            VendorInvoiceCounts::new(invoices, table.categories().vendors.len())
+        };
         let mut rows: Vec<(NaiveDate, usize)> = (0..invoices.len())
             .filter_map(|i| {
                 let moment = self.moment.date_of(&invoices[i]);

@@ -50,7 +50,9 @@ impl EvaluationSubset {
 }
 
 /// Counts, for a row of `invoice` predicted at `moment`, the vendor's invoices
-/// posted before the moment.
+/// posted before the moment. The default holds no vendor: for subsets without
+/// a vendor threshold, which never ask.
+#[derive(Debug, Default)]
 pub(super) struct VendorInvoiceCounts {
     /// Posting dates per vendor, sorted.
     posted: Vec<Vec<NaiveDate>>,

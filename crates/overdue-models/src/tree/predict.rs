@@ -1,5 +1,7 @@
 //! Fast prediction: trees packed for branch-free traversal of several rows at
-//! once.
+//! once. Forests of trees of at most 32 leaves go through
+//! [`super::bitvector`] instead, which needs no traversal; they come here for
+//! blocks of rows holding NaN.
 //!
 //! A plain traversal takes one unpredictable branch per level, and a
 //! mispredicted branch costs more than the rest of the level. Here every node
