@@ -24,6 +24,7 @@ mod decision_tree;
 mod error;
 mod forest;
 mod gbdt;
+mod hot_pool;
 mod knn;
 mod linalg;
 mod linear_svm;

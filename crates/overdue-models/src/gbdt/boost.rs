@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::GradientBoostedTrees;
 use super::model::{GradientBoostedTreesModel, sigmoid};
 use crate::ModelError;
+use crate::hot_pool::with_workers_polling;
 use crate::tree::{
     BinnedMatrix, FeatureImportance, FlatTree, GradHess, GrowerParams, NodeRows, SplitParams, TreeGrower,
     check_tree_features, check_tree_training,
@@ -37,10 +38,10 @@ pub(super) fn boost(
     validation: Option<Samples<'_>>,
     seed: u64,
 ) -> Result<GradientBoostedTreesModel, ModelError> {
-    // Run on a worker of the thread pool: the hundreds of parallel steps of
-    // each tree then start from inside the pool, instead of each waking it up
-    // from the caller's thread (which costs more than a small node's work).
-    rayon::scope(|_| boost_in_pool(params, train, validation, seed))
+    // Run on a worker of the thread pool, the other workers polling: the
+    // hundreds of parallel steps of each tree then start from inside the pool
+    // and find the workers awake (see `hot_pool`).
+    with_workers_polling(|| boost_in_pool(params, train, validation, seed))
 }
 
 fn boost_in_pool(
