@@ -7,8 +7,8 @@ mod support;
 use overdue_features::{MatrixView, Samples};
 use overdue_models::ModelError;
 use overdue_models::tree::{
-    BinMapper, BinStats, BinnedMatrix, FlatTree, GradHess, GrowerParams, Growth, Histogram, NodeRows, PackedForest,
-    SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training, gather_rows,
+    BinMapper, BinStats, BinnedMatrix, FlatTree, GradHess, GradHessSums, GrowerParams, Growth, Histogram, NodeRows,
+    PackedForest, SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training, gather_rows,
 };
 use support::with_threads;
 
@@ -215,7 +215,7 @@ fn histogram_subtraction_equals_building_the_sibling_directly() {
     let right: Vec<u32> = (0..200).filter(|i| i % 3 != 0).collect();
     let gather = |rows: &[u32]| rows.iter().map(|&r| stats[r as usize]).collect::<Vec<_>>();
 
-    let mut parent = Histogram::new(&data);
+    let mut parent: Histogram = Histogram::new(&data);
     parent.build(&data, NodeRows::All, &stats, &features);
     let mut child = Histogram::new(&data);
     child.build(&data, NodeRows::Subset(&left), &gather(&left), &features);
@@ -232,7 +232,7 @@ fn a_histogram_sums_gradients_hessians_and_counts_per_bin() {
     let labels = [true, false, true, false, false, false, true];
     let data = BinnedMatrix::fit(&one_column(&values), 255);
     let stats = logloss_stats_at_zero(&labels);
-    let mut histogram = Histogram::new(&data);
+    let mut histogram: Histogram = Histogram::new(&data);
     histogram.build(&data, NodeRows::All, &stats, &[0]);
     assert_eq!(
         histogram.feature(&data, 0),
@@ -255,7 +255,7 @@ fn histograms_do_not_depend_on_the_number_of_threads() {
         let ordered: Vec<GradHess> = rows.iter().map(|&r| stats[r as usize]).collect();
         let build = |threads: usize| {
             with_threads(threads, || {
-                let mut h = Histogram::new(&data);
+                let mut h: Histogram = Histogram::new(&data);
                 h.build(&data, NodeRows::Subset(&rows), &ordered, &features);
                 h
             })
@@ -344,6 +344,29 @@ fn split_constraints_are_enforced() {
     // No cut gains more than 21.
     let gain_floor = SplitParams { min_split_gain: 100.0, ..base };
     assert!(best_split(0, &histogram, &mapper, total, &gain_floor).is_none());
+}
+
+#[test]
+fn without_counts_rows_are_estimated_from_hessians_as_lightgbm_does() {
+    // Four rows with hessians 1.4, 1.4 and 1.2 in three bins: each bin's rows
+    // are estimated as round(h * 4 / 4) = 1. A scan that accumulates the left
+    // side counts right rows up and takes the left as the rest (LightGBM's
+    // reverse scan): after bin 0 that is 4 - 2 = 2 rows left, 2 right.
+    let mapper = four_bins();
+    let sums = |g: f64, h: f64| GradHessSums { g, h };
+    let histogram = [sums(-1.0, 1.4), sums(0.0, 1.4), sums(1.0, 1.2)];
+    let total = BinStats { g: 0.0, h: 4.0, n: 4 };
+    let params = SplitParams { min_data_in_leaf: 2, ..unconstrained(0.0) };
+    let split = best_split(0, &histogram, &mapper, total, &params).unwrap();
+    assert_eq!(split.bin, 0);
+    assert_eq!((split.left.n, split.right.n), (2, 2));
+    // After bin 1: 3 rows left and 1 right, below min_data_in_leaf.
+    let split_late = best_split(0, &[sums(0.0, 1.4), sums(-1.0, 1.4), sums(1.0, 1.2)], &mapper, total, &params);
+    assert!(split_late.is_none(), "{split_late:?}");
+    // Counted rows decide by the counts: a one-row bin 0 cannot be a leaf.
+    let counted =
+        [BinStats { g: -1.0, h: 1.4, n: 1 }, BinStats { g: 0.0, h: 1.4, n: 1 }, BinStats { g: 1.0, h: 1.2, n: 2 }];
+    assert_eq!(best_split(0, &counted, &mapper, total, &params).unwrap().bin, 1);
 }
 
 #[test]

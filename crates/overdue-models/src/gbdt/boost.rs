@@ -88,7 +88,7 @@ fn boost_in_pool(
         },
         features_per_node: None,
     };
-    let mut grower = TreeGrower::new(&binned, grower_params);
+    let mut grower = TreeGrower::with_estimated_counts(&binned, grower_params);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut scores = vec![init_score; n];
     let mut stats = vec![GradHess::default(); n];

@@ -6,7 +6,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::binning::BinnedMatrix;
-use super::histogram::{BinStats, GradHess, Histogram, NodeBinsScratch, NodeRows, gather_rows, node_bins};
+use super::histogram::{
+    BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeBinsScratch, NodeRows, gather_rows, node_bins,
+};
 use super::node::FlatTree;
 use super::partition::{BinTest, RowPayload, SplitRule, partition};
 use super::split::{SplitInfo, SplitParams, best_split, best_split_sparse};
@@ -79,6 +81,9 @@ struct Leaf {
     /// Index into the histogram pool; `None` when no histogram was needed.
     slot: Option<usize>,
     best: Option<SplitInfo>,
+    /// With LightGBM's rules, the features its split is searched on
+    /// (ascending); otherwise empty, and every feature of the tree is.
+    searchable: Vec<usize>,
 }
 
 /// Grows trees on one binned matrix, reusing its buffers from tree to tree.
@@ -93,7 +98,12 @@ struct Leaf {
 /// **Histograms.** Normally every node's histogram covers all the tree's
 /// features, and a split builds the histogram of its smaller child and
 /// derives the larger one by subtraction in the parent's slot of a pool;
-/// slots are recycled as soon as a leaf can no longer be split.
+/// slots are recycled as soon as a leaf can no longer be split. Their bins
+/// are `S`: [`BinStats`] counts rows ([`TreeGrower::new`], for trees with
+/// scikit-learn's `min_samples_leaf`), [`GradHessSums`] does not and the
+/// split search estimates counts from hessians as LightGBM's does
+/// ([`TreeGrower::with_estimated_counts`], for boosting). Either way the
+/// leaves' counts are the rows the partitions sent there.
 ///
 /// **Features drawn per node** ([`GrowerParams::features_per_node`] = `k`
 /// below the number of the tree's features): a node draws its candidates
@@ -114,14 +124,14 @@ struct Leaf {
 /// depth-first, left child first, which keeps at most one open leaf per level
 /// (and its histogram) however large the tree.
 #[derive(Debug)]
-pub struct TreeGrower<'a> {
+pub struct TreeGrower<'a, S: HistogramBin = BinStats> {
     data: &'a BinnedMatrix,
     params: GrowerParams,
     rows: Vec<u32>,
     scratch: Vec<u32>,
     ordered: Vec<GradHess>,
     gathered: Vec<u8>,
-    pool: Vec<Histogram>,
+    pool: Vec<Histogram<S>>,
     free_slots: Vec<usize>,
     leaves: Vec<Leaf>,
     /// Leaves waiting to be split, last on top, when growing depth-first.
@@ -137,8 +147,29 @@ pub struct TreeGrower<'a> {
 }
 
 impl<'a> TreeGrower<'a> {
-    /// A grower for `data`. `params.num_leaves` below 2 is treated as 2.
+    /// A grower for `data` that counts the rows of every histogram bin, so
+    /// that `min_data_in_leaf` holds exactly in every split considered.
+    /// `params.num_leaves` below 2 is treated as 2.
     pub fn new(data: &'a BinnedMatrix, params: GrowerParams) -> Self {
+        Self::with_bins(data, params)
+    }
+}
+
+impl<'a> TreeGrower<'a, GradHessSums> {
+    /// A grower for `data` that follows LightGBM's rules: histograms hold
+    /// gradient and hessian sums only, the split search checks
+    /// `min_data_in_leaf` against rows estimated from hessians (see
+    /// [`best_split`]), and a feature with no allowed cut gaining more than
+    /// `min_split_gain` in a node is not searched in its descendants (a
+    /// shortcut that can change trees: a child's cut may gain more than any
+    /// of its parent's). `params.num_leaves` below 2 is treated as 2.
+    pub fn with_estimated_counts(data: &'a BinnedMatrix, params: GrowerParams) -> Self {
+        Self::with_bins(data, params)
+    }
+}
+
+impl<'a, S: HistogramBin> TreeGrower<'a, S> {
+    fn with_bins(data: &'a BinnedMatrix, params: GrowerParams) -> Self {
         let params = GrowerParams { num_leaves: params.num_leaves.max(2), ..params };
         Self {
             data,
@@ -197,7 +228,9 @@ impl<'a> TreeGrower<'a> {
         };
         let mut tree = FlatTree::single_leaf(sums.n);
         self.leaves.clear();
-        self.leaves.push(Leaf { start: 0, end: n, depth: 0, sums, slot: None, best: None });
+        let lightgbm_rules = !S::COUNTS_ROWS && !self.draws_per_node(features);
+        let searchable = if lightgbm_rules { features.to_vec() } else { Vec::new() };
+        self.leaves.push(Leaf { start: 0, end: n, depth: 0, sums, slot: None, best: None, searchable });
         self.free_slots.clear();
         self.free_slots.extend((0..self.pool.len()).rev());
         self.open.clear();
@@ -210,7 +243,7 @@ impl<'a> TreeGrower<'a> {
                 let slot = self.acquire_slot();
                 self.build_histogram(0, slot, stats, features, matches!(rows, NodeRows::All));
                 self.leaves[0].slot = Some(slot);
-                self.leaves[0].best = self.find_split(0, features);
+                self.search(0, features);
                 self.release_if_done(0);
             }
             self.open.push(0);
@@ -288,12 +321,25 @@ impl<'a> TreeGrower<'a> {
             partition(&mut self.rows[leaf.start..leaf.end], &mut self.scratch, rule)
         };
         let mid = leaf.start + n_left;
+        // The partition's counts: the split search's may be estimates.
+        let (left, right) =
+            (BinStats { n: n_left as u32, ..split.left }, BinStats { n: (leaf.end - mid) as u32, ..split.right });
+        let default_left = if mapper.has_missing() { split.default_left } else { left.n >= right.n };
         let right_index =
-            tree.split_leaf(i, split.feature, split.bin, mapper.threshold(split.bin), split.default_left, split.gain);
+            tree.split_leaf(i, split.feature, split.bin, mapper.threshold(split.bin), default_left, split.gain);
         debug_assert_eq!(right_index, self.leaves.len());
         let depth = leaf.depth + 1;
-        self.leaves[i] = Leaf { start: leaf.start, end: mid, depth, sums: split.left, slot: None, best: None };
-        self.leaves.push(Leaf { start: mid, end: leaf.end, depth, sums: split.right, slot: None, best: None });
+        let searchable = leaf.searchable;
+        self.leaves[i] = Leaf {
+            start: leaf.start,
+            end: mid,
+            depth,
+            sums: left,
+            slot: None,
+            best: None,
+            searchable: searchable.clone(),
+        };
+        self.leaves.push(Leaf { start: mid, end: leaf.end, depth, sums: right, slot: None, best: None, searchable });
         let children = [i, right_index];
         let splittable = children.map(|c| self.can_split(c));
         if draws {
@@ -323,13 +369,15 @@ impl<'a> TreeGrower<'a> {
         } else {
             self.free_slots.push(parent_slot);
         }
-        let searched = splittable.map(|s| s.then_some(features));
         let (left, right) = rayon::join(
-            || searched[0].and_then(|f| self.find_split(children[0], f)),
-            || searched[1].and_then(|f| self.find_split(children[1], f)),
+            || splittable[0].then(|| self.find_split(children[0], features)),
+            || splittable[1].then(|| self.find_split(children[1], features)),
         );
-        self.leaves[children[0]].best = left;
-        self.leaves[children[1]].best = right;
+        for (c, found) in children.into_iter().zip([left, right]) {
+            if let Some(found) = found {
+                self.record_search(c, found);
+            }
+        }
         for c in children {
             self.release_if_done(c);
         }
@@ -376,21 +424,42 @@ impl<'a> TreeGrower<'a> {
         }
     }
 
-    /// The best split of leaf `i` over `candidates`, from its histogram; ties
-    /// go to the lower feature index.
-    fn find_split(&self, i: usize, candidates: &[usize]) -> Option<SplitInfo> {
+    /// Finds leaf `i`'s best split from its histogram ([`TreeGrower::find_split`]).
+    fn search(&mut self, i: usize, features: &[usize]) {
+        let found = self.find_split(i, features);
+        self.record_search(i, found);
+    }
+
+    /// The best split of leaf `i` on each feature searched (the tree's
+    /// `features`, or with LightGBM's rules the leaf's searchable ones), from
+    /// its histogram: `None` for a feature without an allowed cut gaining more
+    /// than `min_split_gain`.
+    fn find_split(&self, i: usize, features: &[usize]) -> Vec<Option<SplitInfo>> {
         let leaf = &self.leaves[i];
-        let histogram = &self.pool[leaf.slot?];
+        let Some(slot) = leaf.slot else { return Vec::new() };
+        let histogram = &self.pool[slot];
+        let candidates = if S::COUNTS_ROWS { features } else { &leaf.searchable };
         let search = |&j: &usize| {
             best_split(j, histogram.feature(self.data, j), &self.data.mappers()[j], leaf.sums, &self.params.split)
         };
         let bins: usize = candidates.iter().map(|&j| self.data.histogram_range(j).len()).sum();
-        let found: Vec<Option<SplitInfo>> = if bins >= PARALLEL_MIN_SPLIT_BINS {
+        if bins >= PARALLEL_MIN_SPLIT_BINS {
             candidates.par_iter().map(search).collect()
         } else {
             candidates.iter().map(search).collect()
-        };
-        found.into_iter().fold(None, better_split)
+        }
+    }
+
+    /// Keeps leaf `i`'s best split among `found` (one per searchable
+    /// feature; ties go to the lower feature index). With LightGBM's rules,
+    /// features without a split are no longer searched in its descendants.
+    fn record_search(&mut self, i: usize, found: Vec<Option<SplitInfo>>) {
+        let leaf = &mut self.leaves[i];
+        if !S::COUNTS_ROWS {
+            let mut kept = found.iter().map(Option::is_some);
+            leaf.searchable.retain(|_| kept.next().unwrap_or(false));
+        }
+        leaf.best = found.into_iter().fold(None, better_split);
     }
 
     /// Draws leaf `i`'s candidate features and finds its best split among
@@ -473,7 +542,7 @@ fn gather_stats(stats: &[GradHess], rows: &[u32], ordered: &mut Vec<GradHess>) {
 }
 
 /// Mutable references to two different pool slots.
-fn two_slots(pool: &mut [Histogram], a: usize, b: usize) -> (&mut Histogram, &Histogram) {
+fn two_slots<S: HistogramBin>(pool: &mut [Histogram<S>], a: usize, b: usize) -> (&mut Histogram<S>, &Histogram<S>) {
     if a < b {
         let (low, high) = pool.split_at_mut(b);
         (&mut low[a], &high[0])
@@ -522,7 +591,7 @@ mod tests {
             })
             .collect();
         let features = [0, 1, 2, 3];
-        let mut histogram = Histogram::new(&data);
+        let mut histogram: Histogram = Histogram::new(&data);
         let (mut scratch, mut listed) = (NodeBinsScratch::default(), Vec::new());
         let mut ordered = Vec::new();
         let mut gathered = Vec::new();

@@ -1,5 +1,6 @@
 //! Per-node histograms: for every feature and bin, the sums of the rows'
-//! gradients and hessians and their count.
+//! gradients and hessians, and their count when the grower counts rows
+//! ([`HistogramBin`]).
 //!
 //! A histogram is one flat array laid out by
 //! [`BinnedMatrix::histogram_range`]. Building it is the hot loop of tree
@@ -33,7 +34,8 @@ pub struct GradHess {
     pub h: f32,
 }
 
-/// Sums over the rows of one bin (or one node).
+/// Sums over the rows of one bin (or one node), with their number: what a
+/// split search reads from a bin, and a histogram bin when rows are counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct BinStats {
     /// Sum of gradients.
@@ -56,9 +58,11 @@ impl BinStats {
         self.n += 1;
     }
 
-    /// `self + other`.
+    /// `self + other` (counts saturate at `u32::MAX`).
     pub fn plus(self, other: Self) -> Self {
-        Self { g: self.g + other.g, h: self.h + other.h, n: self.n + other.n }
+        // Saturating: estimated counts of a node with a vanishing hessian sum
+        // can be huge (they are then compared with limits only).
+        Self { g: self.g + other.g, h: self.h + other.h, n: self.n.saturating_add(other.n) }
     }
 
     /// `self - other` (counts saturate at 0).
@@ -82,6 +86,93 @@ impl BinStats {
             sums.add_row(gh);
         }
         sums
+    }
+}
+
+/// A histogram bin without a row count: LightGBM's bin (16 bytes against
+/// [`BinStats`]' 24), for boosting, whose split search estimates counts from
+/// hessians.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GradHessSums {
+    /// Sum of gradients.
+    pub g: f64,
+    /// Sum of hessians.
+    pub h: f64,
+}
+
+/// What one bin of a [`Histogram`] holds.
+///
+/// [`BinStats`] counts rows exactly, as scikit-learn's trees need for
+/// `min_samples_leaf`. [`GradHessSums`] does not: adding a row is then one
+/// memory update fewer in the hottest loop of boosting, and, as LightGBM
+/// does, the split search estimates a bin's rows as `round(h * n / H)` (the
+/// node's `n` rows and hessian sum `H`), which is exact when every row has
+/// the same hessian.
+pub trait HistogramBin: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+    /// Whether the bin counts its rows (else [`HistogramBin::stats`]
+    /// estimates them).
+    const COUNTS_ROWS: bool;
+
+    /// Adds one row's gradient and hessian.
+    fn add(&mut self, g: f64, h: f64);
+
+    /// `self + other`.
+    fn plus(self, other: Self) -> Self;
+
+    /// `self - other`.
+    fn minus(self, other: Self) -> Self;
+
+    /// The bin's sums and rows; uncounted rows are estimated as
+    /// `round(h * rows_per_hessian)`, LightGBM's rounding (half up).
+    fn stats(self, rows_per_hessian: f64) -> BinStats;
+}
+
+impl HistogramBin for BinStats {
+    const COUNTS_ROWS: bool = true;
+
+    #[inline(always)]
+    fn add(&mut self, g: f64, h: f64) {
+        self.g += g;
+        self.h += h;
+        self.n += 1;
+    }
+
+    fn plus(self, other: Self) -> Self {
+        BinStats::plus(self, other)
+    }
+
+    fn minus(self, other: Self) -> Self {
+        BinStats::minus(self, other)
+    }
+
+    #[inline(always)]
+    fn stats(self, _rows_per_hessian: f64) -> BinStats {
+        self
+    }
+}
+
+impl HistogramBin for GradHessSums {
+    const COUNTS_ROWS: bool = false;
+
+    #[inline(always)]
+    fn add(&mut self, g: f64, h: f64) {
+        self.g += g;
+        self.h += h;
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self { g: self.g + other.g, h: self.h + other.h }
+    }
+
+    fn minus(self, other: Self) -> Self {
+        Self { g: self.g - other.g, h: self.h - other.h }
+    }
+
+    #[inline(always)]
+    fn stats(self, rows_per_hessian: f64) -> BinStats {
+        // LightGBM's `RoundInt`: add one half and truncate.
+        let n = (self.h * rows_per_hessian + 0.5) as u32;
+        BinStats { g: self.g, h: self.h, n }
     }
 }
 
@@ -161,20 +252,21 @@ const GATHER_CHUNK_ROWS: usize = 4096;
 /// Most row chunks a node is cut into (so most threads that can help).
 const MAX_ROW_CHUNKS: usize = 16;
 
-/// Sums of gradients, hessians and counts per feature and bin, for one node.
+/// Sums of gradients and hessians (and counts, with [`BinStats`]) per feature
+/// and bin, for one node.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Histogram {
-    bins: Vec<BinStats>,
+pub struct Histogram<S: HistogramBin = BinStats> {
+    bins: Vec<S>,
 }
 
-impl Histogram {
+impl<S: HistogramBin> Histogram<S> {
     /// An all-zero histogram sized for `data`.
     pub fn new(data: &BinnedMatrix) -> Self {
-        Self { bins: vec![BinStats::ZERO; data.total_bins()] }
+        Self { bins: vec![S::default(); data.total_bins()] }
     }
 
     /// The bins of feature `j`.
-    pub fn feature(&self, data: &BinnedMatrix, j: usize) -> &[BinStats] {
+    pub fn feature(&self, data: &BinnedMatrix, j: usize) -> &[S] {
         &self.bins[data.histogram_range(j)]
     }
 
@@ -216,7 +308,7 @@ impl Histogram {
         features.dedup();
         let pairs: Vec<(usize, usize)> = features.iter().map(|&j| (j, data.histogram_range(j).start)).collect();
         for &j in &features {
-            self.bins[data.histogram_range(j)].fill(BinStats::ZERO);
+            self.bins[data.histogram_range(j)].fill(S::default());
         }
         let n_chunks = (n_rows / MIN_CHUNK_ROWS).clamp(1, MAX_ROW_CHUNKS);
         if n_chunks == 1 {
@@ -226,14 +318,14 @@ impl Histogram {
         // The first chunk goes straight into the histogram, the others into
         // tables of their own, added in chunk order.
         let chunk_rows = n_rows.div_ceil(n_chunks);
-        let mut partials: Vec<Vec<BinStats>> = vec![Vec::new(); n_chunks - 1];
+        let mut partials: Vec<Vec<S>> = vec![Vec::new(); n_chunks - 1];
         let bins = &mut self.bins;
         let chunk = |k: usize| k * chunk_rows..((k + 1) * chunk_rows).min(n_rows);
         rayon::join(
             || accumulate(data, rows, chunk(0), ordered, &pairs, bins),
             || {
                 partials.par_iter_mut().enumerate().for_each(|(k, table)| {
-                    *table = vec![BinStats::ZERO; data.total_bins()];
+                    *table = vec![S::default(); data.total_bins()];
                     accumulate(data, rows, chunk(k + 1), ordered, &pairs, table);
                 })
             },
@@ -250,7 +342,7 @@ impl Histogram {
 
     /// `self = self - child` on the bins of `features`: turns the parent's
     /// histogram into the sibling's.
-    pub fn subtract(&mut self, data: &BinnedMatrix, child: &Histogram, features: &[usize]) {
+    pub fn subtract(&mut self, data: &BinnedMatrix, child: &Histogram<S>, features: &[usize]) {
         for &j in features {
             let range = data.histogram_range(j);
             for (p, c) in self.bins[range.clone()].iter_mut().zip(&child.bins[range]) {
@@ -326,13 +418,13 @@ pub(crate) fn node_bins(
 
 /// Adds the statistics of rows `range` (positions in the node) to the bins of
 /// the features in `pairs` (`(feature, start of its bins)`).
-fn accumulate(
+fn accumulate<S: HistogramBin>(
     data: &BinnedMatrix,
     rows: RowSource<'_>,
     range: std::ops::Range<usize>,
     ordered: &[GradHess],
     pairs: &[(usize, usize)],
-    hist: &mut [BinStats],
+    hist: &mut [S],
 ) {
     let stride = data.row_stride();
     let ordered = &ordered[range.clone()];
@@ -349,21 +441,18 @@ fn accumulate(
 
 /// Adds one row's gradient pair to one bin.
 #[inline(always)]
-fn add(hist: &mut [BinStats], bin: usize, g: f64, h: f64) {
-    let slot = &mut hist[bin];
-    slot.g += g;
-    slot.h += h;
-    slot.n += 1;
+fn add<S: HistogramBin>(hist: &mut [S], bin: usize, g: f64, h: f64) {
+    hist[bin].add(g, h);
 }
 
 /// The accumulation loop over rows starting at `starts` in `bins`.
 #[inline(always)]
-fn accumulate_rows(
+fn accumulate_rows<S: HistogramBin>(
     bins: &[u8],
     starts: impl Iterator<Item = usize>,
     ordered: &[GradHess],
     pairs: &[(usize, usize)],
-    hist: &mut [BinStats],
+    hist: &mut [S],
 ) {
     let (Some(&(first, _)), Some(&(last, _))) = (pairs.first(), pairs.last()) else { return };
     if last - first + 1 == pairs.len() {

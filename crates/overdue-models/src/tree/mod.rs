@@ -14,7 +14,11 @@
 //!    "bin <= t" and "value <= edge(t)" agree on every f32, so trees predict on
 //!    raw rows.
 //! 2. **Histograms** ([`Histogram`]): a node's rows are summarised per feature
-//!    and bin as (sum of gradients, sum of hessians, count). Building one is
+//!    and bin as (sum of gradients, sum of hessians, count), or for boosting,
+//!    as LightGBM, without the count ([`HistogramBin`]: one memory update per
+//!    row and feature fewer; the split search then estimates counts from
+//!    hessians, and a feature with no allowed cut in a node is not searched
+//!    below it). Building one is
 //!    the hot loop: rows' gradient pairs are first gathered in the node's row
 //!    order, then each row's bins are read once and added to every feature's
 //!    histogram (LightGBM's row-wise mode); features are split into blocks run
@@ -82,7 +86,7 @@ use overdue_features::{MatrixView, Samples};
 
 pub use binning::{BIN_SAMPLE_ROWS, BinMapper, BinnedMatrix, MAX_BINS};
 pub use grower::{GrowerParams, Growth, TreeGrower};
-pub use histogram::{BinStats, GradHess, Histogram, NodeRows, gather_rows};
+pub use histogram::{BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeRows, gather_rows};
 pub use importance::FeatureImportance;
 pub use node::FlatTree;
 pub use predict::PackedForest;

@@ -10,11 +10,15 @@
 //! as gain, which is how the random forest reuses them.
 
 use super::binning::BinMapper;
-use super::histogram::BinStats;
+use super::histogram::{BinStats, HistogramBin};
 
 /// Hessian sums at or below this are treated as empty (no leaf value, no
 /// split), so that a saturated node never divides by zero.
 const MIN_DENOMINATOR: f64 = 1e-15;
+
+/// LightGBM's `kEpsilon`: its split search divides the node's rows by its
+/// hessian sum plus twice this to estimate rows from hessians.
+const LIGHTGBM_EPSILON: f64 = 1e-15;
 
 /// What a split must satisfy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,6 +107,13 @@ pub struct SplitInfo {
 /// The best split of a node with sums `total` on one feature, from that
 /// feature's histogram (its bins, the missing bin last when there is one).
 ///
+/// With bins that do not count rows ([`GradHessSums`](super::GradHessSums)),
+/// the rows on each side are estimated from hessians as LightGBM's search
+/// does: each bin's rows as `round(h * n / H)` of the node, the side that a
+/// scan accumulates as the sum of its bins' estimates and the other side as
+/// the node's rows minus it (so the returned sums carry estimated counts: the
+/// grower replaces them by the partition's).
+///
 /// As LightGBM: every threshold between value bins is tried; for a feature
 /// that had missing values at fit time, first with missing rows sent left,
 /// then sent right, the latter kept only when strictly better (so a node
@@ -115,16 +126,18 @@ pub struct SplitInfo {
 /// to the side that had more training rows. Returns `None` when no split
 /// satisfies `params` with a gain above `min_split_gain` (and
 /// `min_relative_gain` times the node's hessian sum).
-pub fn best_split(
+pub fn best_split<S: HistogramBin>(
     feature: usize,
-    histogram: &[BinStats],
+    histogram: &[S],
     mapper: &BinMapper,
     total: BinStats,
     params: &SplitParams,
 ) -> Option<SplitInfo> {
+    let rows_per_hessian = if S::COUNTS_ROWS { 0.0 } else { f64::from(total.n) / (total.h + 2.0 * LIGHTGBM_EPSILON) };
     let n_value_bins = mapper.n_value_bins().min(histogram.len());
-    let missing = if mapper.has_missing() { histogram.get(n_value_bins).copied() } else { None };
-    let bins = |i: usize| (i, histogram[i]);
+    let missing =
+        if mapper.has_missing() { histogram.get(n_value_bins).map(|m| m.stats(rows_per_hessian)) } else { None };
+    let bins = |i: usize| (i, histogram[i].stats(rows_per_hessian));
     scan_bins(feature, bins, n_value_bins, missing, total, params)
 }
 
@@ -164,12 +177,19 @@ fn scan_bins(
 ) -> Option<SplitInfo> {
     let parent_score = params.leaf_score(total);
     let min_gain = params.min_split_gain + params.min_relative_gain * total.h;
+    // The rows of the node outside the value bins: its missing rows. A count
+    // taken as the node's rows minus the value bins' is LightGBM's when counts
+    // are estimated (its reverse scans count the right side up and take the
+    // left as the rest), and the missing bin's own count when they are exact.
+    let value_rows = (0..n_bins).map(|i| u64::from(bins(i).1.n)).sum::<u64>();
+    let rest_rows = u64::from(total.n).saturating_sub(value_rows) as u32;
     let scan = |missing_left: bool| -> Option<SplitInfo> {
         let reverse = missing_left || missing.is_none();
         let mut best: Option<SplitInfo> = None;
         let mut left = match missing {
-            Some(m) if missing_left => m,
-            _ => BinStats::ZERO,
+            Some(m) if missing_left => BinStats { n: rest_rows, ..m },
+            None => BinStats { n: rest_rows, ..BinStats::ZERO },
+            Some(_) => BinStats::ZERO,
         };
         // Cuts after each listed bin but the last; with missing rows on the
         // right, after the last too (all values versus missing); with missing
