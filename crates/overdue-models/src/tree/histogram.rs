@@ -53,9 +53,7 @@ impl BinStats {
     /// Adds one row.
     #[inline(always)]
     fn add_row(&mut self, gh: GradHess) {
-        self.g += f64::from(gh.g);
-        self.h += f64::from(gh.h);
-        self.n += 1;
+        HistogramBin::add(self, f64::from(gh.g), f64::from(gh.h));
     }
 
     /// `self + other` (counts saturate at `u32::MAX`).

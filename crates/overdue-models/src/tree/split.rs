@@ -138,7 +138,16 @@ pub fn best_split<S: HistogramBin>(
     let missing =
         if mapper.has_missing() { histogram.get(n_value_bins).map(|m| m.stats(rows_per_hessian)) } else { None };
     let bins = |i: usize| (i, histogram[i].stats(rows_per_hessian));
-    scan_bins(feature, bins, n_value_bins, missing, total, params)
+    // Estimated, the rows outside the value bins are the node's minus theirs:
+    // LightGBM's reverse scans count the right side up and take the left as
+    // the rest. Counted, they are the missing bin's.
+    let rest_rows = if S::COUNTS_ROWS {
+        missing.map_or(0, |m| m.n)
+    } else {
+        let value_rows = (0..n_value_bins).map(|i| u64::from(bins(i).1.n)).sum::<u64>();
+        u64::from(total.n).saturating_sub(value_rows) as u32
+    };
+    scan_bins(feature, bins, n_value_bins, missing, rest_rows, total, params)
 }
 
 /// [`best_split`] from the non-empty value bins of a node only, ascending
@@ -161,28 +170,25 @@ pub(crate) fn best_split_sparse(
         let (bin, sums) = value_bins[i];
         (usize::from(bin), sums)
     };
-    scan_bins(feature, bins, value_bins.len(), missing, total, params)
+    scan_bins(feature, bins, value_bins.len(), missing, missing.map_or(0, |m| m.n), total, params)
 }
 
 /// The scan behind [`best_split`] and [`best_split_sparse`]: `bins(i)` for
 /// `i < n_bins` gives the `i`-th listed value bin (ascending bin indices,
-/// every non-empty bin listed) and its sums.
+/// every non-empty bin listed) and its sums; `rest_rows` is the count of the
+/// node's rows outside the value bins, which a scan with missing rows on the
+/// left (or none) starts from.
 fn scan_bins(
     feature: usize,
     bins: impl Fn(usize) -> (usize, BinStats),
     n_bins: usize,
     missing: Option<BinStats>,
+    rest_rows: u32,
     total: BinStats,
     params: &SplitParams,
 ) -> Option<SplitInfo> {
     let parent_score = params.leaf_score(total);
     let min_gain = params.min_split_gain + params.min_relative_gain * total.h;
-    // The rows of the node outside the value bins: its missing rows. A count
-    // taken as the node's rows minus the value bins' is LightGBM's when counts
-    // are estimated (its reverse scans count the right side up and take the
-    // left as the rest), and the missing bin's own count when they are exact.
-    let value_rows = (0..n_bins).map(|i| u64::from(bins(i).1.n)).sum::<u64>();
-    let rest_rows = u64::from(total.n).saturating_sub(value_rows) as u32;
     let scan = |missing_left: bool| -> Option<SplitInfo> {
         let reverse = missing_left || missing.is_none();
         let mut best: Option<SplitInfo> = None;
