@@ -124,11 +124,7 @@ fn boost_in_pool(
         if bagged {
             add_tree(&tree, train.features, &mut scores);
         } else {
-            for (rows, &value) in grower.leaf_rows().zip(tree.leaf_values()) {
-                for &r in rows {
-                    scores[r as usize] += value;
-                }
-            }
+            add_leaf_values(grower.leaf_rows().zip(tree.leaf_values().iter().copied()), &mut scores);
         }
         trees.push(tree);
         if let Some(v) = validation.as_mut() {
@@ -181,6 +177,25 @@ fn gradients(scores: &[f64], labels: &[bool], scale_pos_weight: f64, stats: &mut
             }
         },
     );
+}
+
+/// Adds each leaf's value to the scores of its rows (`(rows, value)` per
+/// leaf, the rows of every leaf ascending and each row in one leaf), by
+/// blocks of rows in parallel: a leaf's rows inside a block are found by
+/// binary search, so each block is written by one thread only.
+fn add_leaf_values<'r>(leaves: impl Iterator<Item = (&'r [u32], f64)>, scores: &mut [f64]) {
+    let leaves: Vec<(&[u32], f64)> = leaves.collect();
+    debug_assert!(leaves.iter().all(|(rows, _)| rows.is_sorted()), "the rows of each leaf ascend");
+    scores.par_chunks_mut(CHUNK_ROWS).enumerate().for_each(|(k, block)| {
+        let first = (k * CHUNK_ROWS) as u32;
+        let end = first + block.len() as u32;
+        for &(rows, value) in &leaves {
+            let inside = &rows[rows.partition_point(|&r| r < first)..rows.partition_point(|&r| r < end)];
+            for &r in inside {
+                block[(r - first) as usize] += value;
+            }
+        }
+    });
 }
 
 /// Adds one tree's predictions on raw rows to `scores`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::binning::BinnedMatrix;
 use super::histogram::{
-    BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeBinsScratch, NodeRows, gather_rows, node_bins,
+    BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeBinsScratch, NodeRows, node_bins,
 };
 use super::node::FlatTree;
 use super::partition::{BinTest, RowPayload, SplitRule, partition};
@@ -56,16 +56,6 @@ impl Default for GrowerParams {
         }
     }
 }
-
-/// Above this many bytes of bins (about half a core's L2 cache), the rows of
-/// sparse nodes are copied out before their histogram is built (see
-/// [`gather_rows`]).
-const GATHER_MIN_BYTES: usize = 2 << 20;
-
-/// A node is sparse when it holds less than one row in this many: denser
-/// nodes read their rows nearly in order, which the hardware prefetcher
-/// already streams (measured: gathering pays below 1/20, costs above 1/5).
-const GATHER_SPARSITY: usize = 10;
 
 /// Below this many candidate bins a node's split search stays on one thread.
 const PARALLEL_MIN_SPLIT_BINS: usize = 4096;
@@ -130,7 +120,6 @@ pub struct TreeGrower<'a, S: HistogramBin = BinStats> {
     rows: Vec<u32>,
     scratch: Vec<u32>,
     ordered: Vec<GradHess>,
-    gathered: Vec<u8>,
     pool: Vec<Histogram<S>>,
     free_slots: Vec<usize>,
     leaves: Vec<Leaf>,
@@ -177,7 +166,6 @@ impl<'a, S: HistogramBin> TreeGrower<'a, S> {
             rows: Vec::new(),
             scratch: Vec::new(),
             ordered: Vec::new(),
-            gathered: Vec::new(),
             pool: Vec::new(),
             free_slots: Vec::new(),
             leaves: Vec::new(),
@@ -268,6 +256,8 @@ impl<'a, S: HistogramBin> TreeGrower<'a, S> {
 
     /// The rows of each leaf of the last tree grown, in leaf order: how a
     /// booster updates its training scores without traversing the tree.
+    /// Every partition is stable, so each leaf keeps its rows in the order
+    /// the tree started from: ascending for [`NodeRows::All`].
     pub fn leaf_rows(&self) -> impl ExactSizeIterator<Item = &[u32]> + '_ {
         self.leaves.iter().map(|leaf| &self.rows[leaf.start..leaf.end])
     }
@@ -413,14 +403,8 @@ impl<'a, S: HistogramBin> TreeGrower<'a, S> {
         if all_rows {
             self.pool[slot].build(self.data, NodeRows::All, stats, features);
         } else {
-            let sparse = rows.len() * GATHER_SPARSITY < self.data.n_rows();
-            if sparse && self.data.as_slice().len() >= GATHER_MIN_BYTES {
-                gather_rows(self.data, stats, rows, &mut self.gathered, &mut self.ordered);
-                self.pool[slot].build_gathered(self.data, &self.gathered, &self.ordered, features);
-            } else {
-                gather_stats(stats, rows, &mut self.ordered);
-                self.pool[slot].build(self.data, NodeRows::Subset(rows), &self.ordered, features);
-            }
+            gather_stats(stats, rows, &mut self.ordered);
+            self.pool[slot].build(self.data, NodeRows::Subset(rows), &self.ordered, features);
         }
     }
 
@@ -557,6 +541,7 @@ mod tests {
     use overdue_features::MatrixView;
 
     use super::*;
+    use crate::tree::partition::gather_rows;
 
     fn uniform(seed: u64, n: usize) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -18,12 +18,12 @@
 //!    as LightGBM, without the count ([`HistogramBin`]: one memory update per
 //!    row and feature fewer; the split search then estimates counts from
 //!    hessians, and a feature with no allowed cut in a node is not searched
-//!    below it). Building one is
-//!    the hot loop: rows' gradient pairs are first gathered in the node's row
-//!    order, then each row's bins are read once and added to every feature's
-//!    histogram (LightGBM's row-wise mode); features are split into blocks run
-//!    in parallel with rayon, and every bin is a sequential sum in row order, so
-//!    results do not depend on the thread count.
+//!    below it). Building one is the hot loop: rows' gradient pairs are
+//!    first gathered in the node's row order, then each row's bins are read
+//!    once (requested from memory a few dozen rows ahead) and added to every
+//!    feature's histogram (LightGBM's row-wise mode); large nodes are cut
+//!    into row chunks summed in parallel with rayon and added up in chunk
+//!    order, so results do not depend on the thread count.
 //!    The **subtraction trick** halves the work: after a split only the smaller
 //!    child is built, the larger is the parent minus it.
 //! 3. **Splits** ([`best_split`]): every bin boundary of every feature is
@@ -86,7 +86,7 @@ use overdue_features::{MatrixView, Samples};
 
 pub use binning::{BIN_SAMPLE_ROWS, BinMapper, BinnedMatrix, MAX_BINS};
 pub use grower::{GrowerParams, Growth, TreeGrower};
-pub use histogram::{BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeRows, gather_rows};
+pub use histogram::{BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeRows};
 pub use importance::FeatureImportance;
 pub use node::FlatTree;
 pub use predict::PackedForest;

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use super::binning::BinnedMatrix;
-use super::histogram::{GradHess, gather_rows};
+use super::histogram::GradHess;
 
 /// Nodes with at least this many rows are partitioned in parallel. Measured
 /// on two cores, GBDT fit on the study matrix (80k training rows, whose
@@ -19,6 +19,9 @@ const PARALLEL_MIN_ROWS: usize = 1 << 14;
 
 /// Rows per parallel work item.
 const CHUNK_ROWS: usize = 1 << 12;
+
+/// Rows per parallel work item of [`gather_rows`].
+const GATHER_CHUNK_ROWS: usize = 4096;
 
 /// Which bins a split sends left: "bin <= `bin`, missing to the default
 /// side".
@@ -200,6 +203,42 @@ fn split_chunk(source: &[u32], target: &mut [u32], rule: SplitRule<'_>) -> usize
         r -= usize::from(!left);
     }
     l
+}
+
+/// Copies the bins of `rows` out of `data` into `bins` (one row after the
+/// other, [`BinnedMatrix::row_stride`] bytes each), and their statistics into
+/// `ordered`.
+pub(crate) fn gather_rows(
+    data: &BinnedMatrix,
+    stats: &[GradHess],
+    rows: &[u32],
+    bins: &mut Vec<u8>,
+    ordered: &mut Vec<GradHess>,
+) {
+    let stride = data.row_stride();
+    let source = data.as_slice();
+    bins.resize(rows.len() * stride, 0);
+    ordered.resize(rows.len(), GradHess::default());
+    let copy = |((bins, ordered), rows): ((&mut [u8], &mut [GradHess]), &[u32])| {
+        for ((dst, o), &r) in bins.chunks_exact_mut(stride).zip(ordered.iter_mut()).zip(rows) {
+            let r = r as usize;
+            *o = stats[r];
+            // Whole words: the stride is a multiple of 8.
+            for (d, s) in dst.chunks_exact_mut(8).zip(source[r * stride..(r + 1) * stride].chunks_exact(8)) {
+                d.copy_from_slice(s);
+            }
+        }
+    };
+    if rows.len() >= 2 * GATHER_CHUNK_ROWS {
+        // Threads copy disjoint chunks: the same bytes land in the same places.
+        let chunk = GATHER_CHUNK_ROWS;
+        bins.par_chunks_mut(chunk * stride)
+            .zip(ordered.par_chunks_mut(chunk))
+            .zip(rows.par_chunks(chunk))
+            .for_each(copy);
+    } else {
+        copy(((bins.as_mut_slice(), ordered.as_mut_slice()), rows));
+    }
 }
 
 #[cfg(test)]
