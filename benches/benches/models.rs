@@ -116,8 +116,8 @@ fn gradient_boosted_trees(c: &mut Criterion) {
     let mut group = c.benchmark_group("models/gradient_boosted_trees");
     group.sample_size(10);
     fit_predict(&mut group, &params, study(), "");
-    if std::env::var_os("OVERDUE_BENCH_1M").is_some() {
-        fit_predict(&mut group, &params, &million_invoice_dataset(), "_1m_invoices");
+    if let Some(dataset) = million_invoice_dataset() {
+        fit_predict(&mut group, &params, dataset, "_1m_invoices");
     }
     group.finish();
 }
@@ -128,6 +128,11 @@ fn gradient_boosted_trees(c: &mut Criterion) {
 /// for prediction speed on bounded trees); compare with
 /// `python3 scripts/bench_reference_trees.py DIR --only random_forest,random_forest_depth12`
 /// (scikit-learn with `n_jobs=2`).
+///
+/// With `OVERDUE_BENCH_1M=1`, also `fit_1m_invoices` / `predict_1m_invoices`
+/// for the default forest (a fit takes about 40 s on two cores, so these
+/// alone run for several minutes); compare with
+/// `bench_reference_trees.py DIR --only random_forest` on the 1M matrix.
 fn random_forest(c: &mut Criterion) {
     let mut group = c.benchmark_group("models/random_forest");
     group.sample_size(10);
@@ -135,15 +140,23 @@ fn random_forest(c: &mut Criterion) {
     fit_predict(&mut group, &RandomForest::default(), study(), "");
     let shallow = RandomForest { max_depth: Some(12), ..RandomForest::default() };
     fit_predict(&mut group, &shallow, study(), "_depth12");
+    if let Some(dataset) = million_invoice_dataset() {
+        fit_predict(&mut group, &RandomForest::default(), dataset, "_1m_invoices");
+    }
     group.finish();
 }
 
-/// The w = 4 dataset of a 1,000,000-invoice receivables world.
-fn million_invoice_dataset() -> Dataset {
-    let world = ReceivablesWorld { invoices: 1_000_000, ..ReceivablesWorld::default() };
-    let table = world.generate().expect("the world is valid");
-    let features = ReceivablesFeatures::new(&[HistoryWindow::new(4).expect("valid window")]).expect("one window");
-    features.build(&table, &SplitSpec::default()).expect("features build").remove(0).1
+/// The w = 4 dataset of a 1,000,000-invoice receivables world, built once,
+/// when `OVERDUE_BENCH_1M` is set (`None` otherwise).
+fn million_invoice_dataset() -> Option<&'static Dataset> {
+    static MILLION: OnceLock<Dataset> = OnceLock::new();
+    std::env::var_os("OVERDUE_BENCH_1M")?;
+    Some(MILLION.get_or_init(|| {
+        let world = ReceivablesWorld { invoices: 1_000_000, ..ReceivablesWorld::default() };
+        let table = world.generate().expect("the world is valid");
+        let features = ReceivablesFeatures::new(&[HistoryWindow::new(4).expect("valid window")]).expect("one window");
+        features.build(&table, &SplitSpec::default()).expect("features build").remove(0).1
+    }))
 }
 
 criterion_group!(
