@@ -30,6 +30,8 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.metrics import average_precision_score
 
+from study_matrix import load
+
 
 def params(threads):
     return dict(
@@ -59,10 +61,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    x_train = np.load(args.dir / "train_x.npy")
-    y_train = np.load(args.dir / "train_y.npy").astype(np.int32)
-    x_test = np.load(args.dir / "test_x.npy")
-    y_test = np.load(args.dir / "test_y.npy").astype(np.int32)
+    x_train, y_train = load(args.dir, "train")
+    x_test, y_test = load(args.dir, "test")
+    y_train, y_test = y_train.astype(np.int32), y_test.astype(np.int32)
     print(f"lightgbm {lgb.__version__}: {x_train.shape[0]} train rows, {x_test.shape[0]} test rows, "
           f"{x_train.shape[1]} features, {args.threads} threads")
     fits, predicts, auprcs = [], [], []

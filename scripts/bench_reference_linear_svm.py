@@ -36,11 +36,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-
-def load(directory, part):
-    x = np.load(directory / f"{part}_x.npy").astype(np.float64)
-    y = np.load(directory / f"{part}_y.npy").astype(bool)
-    return x, y
+from study_matrix import load
 
 
 def main():
@@ -48,8 +44,8 @@ def main():
     parser.add_argument("directory", type=Path)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    x_train, y_train = load(args.directory, "train")
-    x_test, y_test = load(args.directory, "test")
+    x_train, y_train = load(args.directory, "train", np.float64)
+    x_test, y_test = load(args.directory, "test", np.float64)
     print(f"scikit-learn {sklearn.__version__}; train {x_train.shape}, test {x_test.shape}, late share {y_train.mean():.3f}")
 
     def fit():

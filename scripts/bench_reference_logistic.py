@@ -41,6 +41,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.preprocessing import StandardScaler
 
+from study_matrix import load
+
 CASES = {
     "l2 lbfgs (sklearn default)": dict(C=1.0),
     "l2 newton-cholesky tol=1e-8": dict(C=1.0, solver="newton-cholesky", tol=1e-8),
@@ -49,19 +51,13 @@ CASES = {
 }
 
 
-def load(directory, part):
-    x = np.load(directory / f"{part}_x.npy").astype(np.float64)
-    y = np.load(directory / f"{part}_y.npy").astype(bool)
-    return x, y
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    x_train, y_train = load(args.directory, "train")
-    x_test, y_test = load(args.directory, "test")
+    x_train, y_train = load(args.directory, "train", np.float64)
+    x_test, y_test = load(args.directory, "test", np.float64)
     print(f"scikit-learn {sklearn.__version__}; train {x_train.shape}, test {x_test.shape}, late share {y_train.mean():.3f}")
 
     for name, kwargs in CASES.items():

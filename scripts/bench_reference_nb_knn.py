@@ -36,6 +36,8 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
+from study_matrix import load
+
 
 def timed(function, repeats):
     """Median wall time of `repeats` calls and the last result."""
@@ -60,10 +62,8 @@ def main():
     parser.add_argument("--trees", action="store_true", help="also time KD-tree and ball tree kNN")
     args = parser.parse_args()
 
-    X_train = np.load(args.dir / "train_x.npy").astype(np.float64)
-    y_train = np.load(args.dir / "train_y.npy").astype(bool)
-    X_test = np.load(args.dir / "test_x.npy").astype(np.float64)
-    y_test = np.load(args.dir / "test_y.npy").astype(bool)
+    X_train, y_train = load(args.dir, "train", np.float64)
+    X_test, y_test = load(args.dir, "test", np.float64)
     print(f"train {X_train.shape}, test {X_test.shape}, train late share {y_train.mean():.4f}")
 
     nb = GaussianNB()

@@ -39,11 +39,12 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 from imblearn.ensemble import BalancedBaggingClassifier
 from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, average_precision_score
 from sklearn.tree import DecisionTreeClassifier
+
+from study_matrix import load
 
 FAMILIES = {
     "decision_tree": lambda: DecisionTreeClassifier(random_state=0),
@@ -67,10 +68,8 @@ def main():
     parser.add_argument("--only", default=",".join(FAMILIES), help="comma-separated families")
     args = parser.parse_args()
 
-    X_train = np.load(args.dir / "train_x.npy")
-    y_train = np.load(args.dir / "train_y.npy").astype(bool)
-    X_test = np.load(args.dir / "test_x.npy")
-    y_test = np.load(args.dir / "test_y.npy").astype(bool)
+    X_train, y_train = load(args.dir, "train")
+    X_test, y_test = load(args.dir, "test")
     print(f"train {X_train.shape}, test {X_test.shape}, train late share {y_train.mean():.3f}")
 
     for family in args.only.split(","):
