@@ -4,13 +4,14 @@
 //! The fixtures come from `scripts/make_gbdt_fixtures.py` (LightGBM 4.7.0 with
 //! matched hyperparameters on seeded invoice-like data with missing values):
 //! on every case the Rust model must grow LightGBM's first tree (same splits,
-//! thresholds, gains, leaf values and counts) and reach LightGBM's test AUPRC
-//! within 0.01 and its accuracy within one point. Both follow LightGBM's
-//! rules: `min_data_in_leaf` is checked against counts estimated from hessians
-//! (`round(h * n / H)`), and a feature none of whose cuts was allowed or
-//! gained more than `min_split_gain` in a node is not searched below it.
-//! Later trees drift apart (near-ties fall either way with summation order);
-//! run with `--nocapture` to see the differences.
+//! thresholds, gains, leaf values and counts), reach LightGBM's test AUPRC
+//! within 0.01 and its accuracy within one point, and predict within 0.01 of
+//! LightGBM's probabilities on average. Both follow LightGBM's rules:
+//! `min_data_in_leaf` is checked against counts estimated from hessians
+//! (`round(h * n / H)`, with LightGBM's signed rests and its bin-0 rule), and a
+//! feature none of whose cuts was allowed or gained more than `min_split_gain`
+//! in a node is not searched below it. Run with `--nocapture` to see the
+//! differences.
 
 mod support;
 
@@ -28,6 +29,9 @@ use support::{
 
 const AUPRC_TOLERANCE: f64 = 0.01;
 const ACCURACY_TOLERANCE: f64 = 0.01;
+/// Largest mean |p - p_LightGBM| over the test rows (the cases measure
+/// 0.0000 to 0.0046; a rule of LightGBM's missed shows as 0.04 or more).
+const MEAN_PROBA_TOLERANCE: f64 = 0.01;
 
 /// LightGBM's first tree, in the Rust layout.
 #[derive(Deserialize)]
@@ -101,15 +105,9 @@ fn assert_first_tree_is_lightgbms(name: &str, model: &GradientBoostedTreesModel,
     }
 }
 
-/// The split features of LightGBM's first tree in a fixture case.
-fn first_tree_splits(name: &str) -> Vec<u32> {
-    let case: Case = read_json(&format!("gbdt_{name}.json"));
-    case.first_tree.split_feature
-}
-
 /// Fits one fixture case and compares it with LightGBM; with `same_first_tree`,
-/// also that the first tree is LightGBM's (cases where LightGBM's estimated
-/// counts do not bind `min_data_in_leaf` in the first tree).
+/// also that the first tree is LightGBM's (every case that grows leaf-wise,
+/// as LightGBM does).
 fn check_case(name: &str, same_first_tree: bool) -> GradientBoostedTreesModel {
     let case: Case = read_json(&format!("gbdt_{name}.json"));
     let data = data_file(&case.data);
@@ -143,6 +141,7 @@ fn check_case(name: &str, same_first_tree: bool) -> GradientBoostedTreesModel {
         "{name}: accuracy {acc} vs LightGBM {}",
         case.test_accuracy
     );
+    assert!(mean_diff <= MEAN_PROBA_TOLERANCE, "{name}: mean |p - p_LightGBM| {mean_diff}");
     model
 }
 
@@ -169,13 +168,13 @@ fn matches_lightgbm_with_shallow_depth_wise_trees() {
 #[test]
 fn matches_lightgbm_with_strong_regularisation() {
     // LightGBM stops after 46 of 80 rounds: no split gains more than 0.5 any
-    // more. The Rust model stops too, a few rounds apart. The first trees are
-    // the same: in the parent of a 143-row leaf no cut of `days_to_due` gains
+    // more. The Rust model stops at the same round. The first trees are the
+    // same: in the parent of a 143-row leaf no cut of `days_to_due` gains
     // more than min_split_gain, so neither model tries the cut that gains 5.4
     // in the leaf itself.
     let model = check_case("regularized", true);
     assert!(model.iterations() < 80, "{} rounds", model.iterations());
-    assert!(model.trees().len().abs_diff(46) <= 10, "{} trees", model.trees().len());
+    assert!(model.trees().len().abs_diff(46) <= 1, "{} trees", model.trees().len());
 }
 
 #[test]
@@ -186,10 +185,10 @@ fn matches_lightgbm_with_coarse_bins() {
 #[test]
 fn matches_lightgbm_with_scale_pos_weight() {
     // Late rows weigh 3 in the hessians, so counts estimated from hessians
-    // overcount them (a leaf may hold 2 rows with min_data_in_leaf = 20); both
-    // models estimate them, and the first trees agree up to the 11th split.
-    let model = check_case("scale_pos_weight", false);
-    assert_eq!(model.trees()[0].split_features()[..10], first_tree_splits("scale_pos_weight")[..10]);
+    // overcount them (a leaf may hold 2 rows with min_data_in_leaf = 20, and
+    // a node's estimates can add up to more than its rows); both models
+    // estimate them the same way, so the first trees are the same.
+    check_case("scale_pos_weight", true);
 }
 
 #[test]

@@ -166,6 +166,21 @@ fn nan_gets_a_missing_bin_after_the_value_bins_only_when_present() {
 }
 
 #[test]
+fn bin_zero_is_lightgbms_most_frequent_bin_when_it_holds_zero_or_most_rows() {
+    // LightGBM's most_freq_bin: the bin of 0 unless another bin holds at
+    // least 70% of the sampled rows.
+    let first_is_most_frequent = |values: &[f32]| BinMapper::fit(values, 255).first_bin_is_most_frequent();
+    let zero_to_99: Vec<f32> = (0..100).map(|v| v as f32).collect();
+    assert!(first_is_most_frequent(&zero_to_99), "0 falls in bin 0");
+    let around_zero: Vec<f32> = (-50..50).map(|v| v as f32).collect();
+    assert!(!first_is_most_frequent(&around_zero), "0 falls in a middle bin, and no bin holds 70%");
+    let mostly_negative: Vec<f32> = [-1.0; 80].into_iter().chain((1..=20).map(|v| v as f32)).collect();
+    assert!(first_is_most_frequent(&mostly_negative), "bin 0 holds 80% of the rows");
+    let mostly_missing: Vec<f32> = [f32::NAN; 80].into_iter().chain((-10..10).map(|v| v as f32)).collect();
+    assert!(!first_is_most_frequent(&mostly_missing), "the missing bin holds 80% of the rows");
+}
+
+#[test]
 fn a_constant_feature_cannot_be_split() {
     let values = [3.0_f32; 10];
     let data = BinnedMatrix::fit(&one_column(&values), 255);
@@ -360,6 +375,46 @@ fn without_counts_rows_are_estimated_from_hessians_as_lightgbm_does() {
     let counted =
         [BinStats { g: -1.0, h: 1.4, n: 1 }, BinStats { g: 0.0, h: 1.4, n: 1 }, BinStats { g: 1.0, h: 1.2, n: 2 }];
     assert_eq!(best_split(0, &counted, &mapper, total, &params).unwrap().bin, 1);
+}
+
+#[test]
+fn estimated_counts_that_overcount_leave_the_rest_negative_as_lightgbm_does() {
+    // Four rows, hessians 1.2, 1.2 and 0.6 in three bins: the estimates are
+    // round(1.6) = 2, 2 and round(0.8) = 1, five rows for a node of four.
+    // LightGBM's reverse scan counts the right side up and takes the left as
+    // 4 minus it: after bin 1, 1 row right and 3 left, so the cut that
+    // isolates the on-time bin 2 is allowed with min_data_in_leaf = 1. Had
+    // the rows outside the value bins been clamped at 0 instead of -1, the
+    // left side would count 4 and the right 0.
+    let mapper = four_bins();
+    let sums = |g: f64, h: f64| GradHessSums { g, h };
+    let histogram = [sums(-1.0, 1.2), sums(-1.0, 1.2), sums(2.0, 0.6)];
+    let total = BinStats { g: 0.0, h: 3.0, n: 4 };
+    let params = SplitParams { min_data_in_leaf: 1, ..unconstrained(0.0) };
+    let split = best_split(0, &histogram, &mapper, total, &params).unwrap();
+    assert_eq!(split.bin, 1);
+    assert_eq!((split.left.n, split.right.n), (3, 1));
+}
+
+#[test]
+fn where_lightgbm_leaves_bin_zero_out_its_rows_are_the_rest_of_the_node() {
+    // Values 0, 1, 2 and NaN: bin 0 (holding 0) is LightGBM's most_freq_bin,
+    // left out of its histograms. In a node of 4 rows, hessians 0.6, 1.2,
+    // 0.6 and 0.6 estimate 1, 2, 1 and 1 rows (five in all), so bin 0 holds
+    // 4 - 4 = 0 rows, not 1: scanning with missing rows on the right,
+    // the cut that isolates the late bin 0 (gain 10.1 had it 1 row) is not
+    // allowed, and the best split puts bins 0 and 1 (2 rows) left, bin 2 and
+    // the missing rows (2 rows) right.
+    let mapper = BinMapper::fit(&[0.0, 1.0, 2.0, f32::NAN].repeat(3), 255);
+    assert!(mapper.first_bin_is_most_frequent() && mapper.has_missing() && mapper.n_value_bins() == 3);
+    let sums = |g: f64, h: f64| GradHessSums { g, h };
+    let histogram = [sums(-2.0, 0.6), sums(1.0, 1.2), sums(1.0, 0.6), sums(1.0, 0.6)];
+    let total = BinStats { g: 1.0, h: 3.0, n: 4 };
+    let split = best_split(0, &histogram, &mapper, total, &unconstrained(0.0)).unwrap();
+    assert_eq!((split.bin, split.default_left), (1, false));
+    assert_eq!((split.left.n, split.right.n), (2, 2));
+    let expected_gain = 1.0 / 1.8 + 4.0 / 1.2 - 1.0 / 3.0;
+    assert!((split.gain - expected_gain).abs() < 1e-12, "{} vs {expected_gain}", split.gain);
 }
 
 #[test]

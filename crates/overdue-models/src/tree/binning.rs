@@ -35,6 +35,11 @@ const ZERO_THRESHOLD: f32 = 1e-35;
 /// (LightGBM's `bin_construct_sample_cnt`); every row is binned with them.
 pub const BIN_SAMPLE_ROWS: usize = 200_000;
 
+/// Share of the sampled rows above which the fullest bin is LightGBM's
+/// `most_freq_bin` even when it is not the bin of 0 (LightGBM's
+/// `kSparseThreshold`).
+const SPARSE_THRESHOLD: f64 = 0.7;
+
 /// How one feature's values map to bins.
 ///
 /// Not serialised: models keep raw thresholds, not bins.
@@ -49,6 +54,9 @@ pub struct BinMapper {
     /// distinct values, or a value and NaN): otherwise no split can use the
     /// feature (LightGBM's "trivial" features).
     splittable: bool,
+    /// Whether bin 0 is LightGBM's `most_freq_bin` (see
+    /// [`BinMapper::first_bin_is_most_frequent`]).
+    first_bin_most_frequent: bool,
 }
 
 impl BinMapper {
@@ -61,6 +69,7 @@ impl BinMapper {
         let max_bins = max_bins.clamp(2, MAX_BINS);
         let n = column.len();
         let has_missing = column.iter().any(|v| v.is_nan());
+        let sampled_rows = n.min(BIN_SAMPLE_ROWS);
         let mut keys: Vec<u32> = if n > BIN_SAMPLE_ROWS {
             // Row i * n / S for i < S: deterministic, and spread over the whole
             // (time-ordered) training period.
@@ -77,7 +86,32 @@ impl BinMapper {
         let value_bins = if has_missing { max_bins - 1 } else { max_bins };
         let upper_bounds = zero_as_one_bin(&distinct, &counts, value_bins);
         let splittable = distinct.len() + usize::from(has_missing) >= 2;
-        Self { upper_bounds, has_missing, splittable }
+        let mut mapper = Self { upper_bounds, has_missing, splittable, first_bin_most_frequent: false };
+        let sampled_missing = sampled_rows - keys.len();
+        mapper.first_bin_most_frequent = mapper.most_frequent_bin(&distinct, &counts, sampled_missing) == 0;
+        mapper
+    }
+
+    /// LightGBM's `most_freq_bin`: the bin holding the most sampled rows
+    /// (the first of equals; the missing bin counts), unless it holds less
+    /// than 70% of them (LightGBM's `kSparseThreshold`), in which case the
+    /// bin of 0.
+    fn most_frequent_bin(&self, distinct: &[f32], counts: &[usize], missing: usize) -> u8 {
+        let mut per_bin = vec![0usize; self.n_bins()];
+        for (&value, &count) in distinct.iter().zip(counts) {
+            per_bin[usize::from(self.bin(value))] += count;
+        }
+        if self.has_missing {
+            per_bin[usize::from(self.missing_bin())] += missing;
+        }
+        let total: usize = per_bin.iter().sum();
+        let most = per_bin.iter().enumerate().fold(0, |best, (i, &c)| if c > per_bin[best] { i } else { best });
+        let zero_bin = self.bin(0.0);
+        if usize::from(zero_bin) != most && (per_bin[most] as f64) < SPARSE_THRESHOLD * total as f64 {
+            zero_bin
+        } else {
+            most as u8
+        }
     }
 
     /// A mapper from explicit edges (strictly increasing, finite), for tests and
@@ -90,6 +124,7 @@ impl BinMapper {
             upper_bounds,
             has_missing,
             splittable,
+            first_bin_most_frequent: false,
         })
     }
 
@@ -135,6 +170,16 @@ impl BinMapper {
     /// bins or more (two distinct values, or values and NaN).
     pub fn is_splittable(&self) -> bool {
         self.splittable
+    }
+
+    /// Whether bin 0 is LightGBM's `most_freq_bin`, the bin LightGBM leaves
+    /// out of its histograms (a value 0, or the bin most rows fall in when
+    /// that is most of them): its rows are then the node's rows minus the
+    /// other bins', which matters when rows are estimated from hessians
+    /// ([`best_split`](super::best_split)). False for mappers built
+    /// [`from_bounds`](BinMapper::from_bounds), which have no counts.
+    pub fn first_bin_is_most_frequent(&self) -> bool {
+        self.first_bin_most_frequent
     }
 }
 
