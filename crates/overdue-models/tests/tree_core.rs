@@ -281,6 +281,15 @@ fn histograms_do_not_depend_on_the_number_of_threads() {
         // And the counts add up.
         let total: u32 = one.feature(&data, 0).iter().map(|b| b.n).sum();
         assert_eq!(total as usize, rows.len());
+        // Some features only, consecutive or not, give those features' bins
+        // of the whole histogram, bit for bit.
+        for some in [&[2, 3][..], &[1, 4], &[5]] {
+            let mut part: Histogram = Histogram::new(&data);
+            part.build(&data, NodeRows::Subset(&rows), &ordered, some);
+            for &j in some {
+                assert_eq!(part.feature(&data, j), one.feature(&data, j), "1/{every} of the rows, features {some:?}");
+            }
+        }
     }
 }
 

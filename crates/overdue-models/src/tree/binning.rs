@@ -326,9 +326,16 @@ pub struct BinnedMatrix {
     row_stride: usize,
     /// Column `j` is `columns[j * n_rows..(j + 1) * n_rows]`.
     columns: Vec<u8>,
-    /// Start of each feature's bins in a histogram; one more entry than features.
-    offsets: Vec<usize>,
 }
+
+/// Slots per feature in a histogram: feature `j`'s bins start at
+/// `j * HISTOGRAM_STRIDE`. At least 256, so that any `u8` bin indexes a
+/// feature's table without a bounds check in the histogram loop; one more,
+/// so that the features' tables do not all start at the same address modulo
+/// 4 KiB, where the CPU's L1 cache would evict them from one another (GBDT
+/// fit on the 1M-invoice matrix: 45% slower at 256, 13% faster at 257 than
+/// with tables packed end to end).
+pub const HISTOGRAM_STRIDE: usize = 257;
 
 /// Rows per parallel work item when transposing binned columns into rows.
 const TRANSPOSE_ROWS: usize = 4096;
@@ -397,12 +404,7 @@ impl BinnedMatrix {
                 }
             });
         }
-        let mut offsets = Vec::with_capacity(n_cols + 1);
-        offsets.push(0);
-        for m in &mappers {
-            offsets.push(offsets.last().copied().unwrap_or(0) + m.n_bins());
-        }
-        Self { n_rows, mappers, bins, row_stride, columns, offsets }
+        Self { n_rows, mappers, bins, row_stride, columns }
     }
 
     /// Number of rows.
@@ -447,14 +449,16 @@ impl BinnedMatrix {
         self.row_stride
     }
 
-    /// Where feature `j`'s bins start in a histogram, and where they end.
+    /// Where feature `j`'s bins start in a histogram, and where they end
+    /// (the rest of its [`HISTOGRAM_STRIDE`] slots stay empty).
     pub fn histogram_range(&self, j: usize) -> std::ops::Range<usize> {
-        self.offsets[j]..self.offsets[j + 1]
+        let start = j * HISTOGRAM_STRIDE;
+        start..start + self.mappers[j].n_bins()
     }
 
-    /// Total bins over all features: the length of a histogram.
+    /// The length of a histogram: [`HISTOGRAM_STRIDE`] slots per feature.
     pub fn total_bins(&self) -> usize {
-        self.offsets.last().copied().unwrap_or(0)
+        self.mappers.len() * HISTOGRAM_STRIDE
     }
 
     /// Features that can be split (two bins or more), ascending.

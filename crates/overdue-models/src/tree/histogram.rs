@@ -3,8 +3,10 @@
 //! ([`HistogramBin`]).
 //!
 //! A histogram is one flat array laid out by
-//! [`BinnedMatrix::histogram_range`]. Building it is the hot loop of tree
-//! growing, so, as LightGBM's row-wise mode:
+//! [`BinnedMatrix::histogram_range`]: a table of
+//! [`HISTOGRAM_STRIDE`] slots per feature, which a `u8` bin indexes
+//! without a bounds check. Building it is the hot loop of tree growing, so,
+//! as LightGBM's row-wise mode:
 //!
 //! * gradients arrive already gathered in the node's row order (one `f32` pair
 //!   per row, read sequentially), and the rows' bins are requested from
@@ -23,7 +25,7 @@
 
 use rayon::prelude::*;
 
-use super::binning::BinnedMatrix;
+use super::binning::{BinnedMatrix, HISTOGRAM_STRIDE};
 
 /// Gradient and hessian of one row, as the grower consumes them. `f32`, as
 /// LightGBM: sums are taken in `f64`.
@@ -245,8 +247,12 @@ impl<S: HistogramBin> Histogram<S> {
             return;
         }
         // The first chunk goes straight into the histogram, the others into
-        // tables of their own, added in chunk order.
+        // tables of their own, added in chunk order. Those cover the features'
+        // span only: a table's slot `i` is the histogram's `base + i`.
         let chunk_rows = n_rows.div_ceil(n_chunks);
+        let base = pairs.first().map_or(0, |&(_, start)| start);
+        let span = features.last().map_or(0, |&j| data.histogram_range(j).end - base);
+        let shifted: Vec<(usize, usize)> = pairs.iter().map(|&(j, start)| (j, start - base)).collect();
         let mut partials: Vec<Vec<S>> = vec![Vec::new(); n_chunks - 1];
         let bins = &mut self.bins;
         let chunk = |k: usize| k * chunk_rows..((k + 1) * chunk_rows).min(n_rows);
@@ -254,15 +260,18 @@ impl<S: HistogramBin> Histogram<S> {
             || accumulate(data, rows, chunk(0), ordered, &pairs, bins),
             || {
                 partials.par_iter_mut().enumerate().for_each(|(k, table)| {
-                    *table = vec![S::default(); data.total_bins()];
-                    accumulate(data, rows, chunk(k + 1), ordered, &pairs, table);
+                    // Whole slots up to the last feature's table end: the
+                    // histogram loop takes every feature's table whole.
+                    *table = vec![S::default(); span.next_multiple_of(HISTOGRAM_STRIDE)];
+                    accumulate(data, rows, chunk(k + 1), ordered, &shifted, table);
                 })
             },
         );
         for &j in &features {
             let range = data.histogram_range(j);
+            let in_table = range.start - base..range.end - base;
             for table in &partials {
-                for (b, p) in self.bins[range.clone()].iter_mut().zip(&table[range.clone()]) {
+                for (b, p) in self.bins[range.clone()].iter_mut().zip(&table[in_table.clone()]) {
                     *b = b.plus(*p);
                 }
             }
@@ -409,25 +418,20 @@ fn accumulate_rows<S: HistogramBin>(
     pairs: &[(usize, usize)],
     hist: &mut [S],
 ) {
-    let (Some(&(first, _)), Some(&(last, _))) = (pairs.first(), pairs.last()) else { return };
+    let (Some(&(first, first_start)), Some(&(last, _))) = (pairs.first(), pairs.last()) else { return };
     if last - first + 1 == pairs.len() {
         // Consecutive features (the usual case): their bins are one run of the
-        // row, read in order, four features per step (fewer loop branches,
-        // more stores in flight).
-        let offsets: Vec<usize> = pairs.iter().map(|&(_, offset)| offset).collect();
-        let width = offsets.len();
-        let done = width - width % 4;
+        // row, read in order, and their tables follow each other
+        // HISTOGRAM_STRIDE slots apart, each indexed by a u8 without a bounds
+        // check.
+        let width = pairs.len();
+        let (tables, _) = hist[first_start..].as_chunks_mut::<HISTOGRAM_STRIDE>();
+        let tables = &mut tables[..width];
         for (start, &gh) in starts.zip(ordered) {
             let row_bins = &bins[start + first..start + first + width];
             let (g, h) = (f64::from(gh.g), f64::from(gh.h));
-            for (b, o) in row_bins.chunks_exact(4).zip(offsets.chunks_exact(4)) {
-                add(hist, o[0] + usize::from(b[0]), g, h);
-                add(hist, o[1] + usize::from(b[1]), g, h);
-                add(hist, o[2] + usize::from(b[2]), g, h);
-                add(hist, o[3] + usize::from(b[3]), g, h);
-            }
-            for (&b, &offset) in row_bins[done..].iter().zip(&offsets[done..]) {
-                add(hist, offset + usize::from(b), g, h);
+            for (table, &b) in tables.iter_mut().zip(row_bins) {
+                table[usize::from(b)].add(g, h);
             }
         }
     } else {

@@ -84,7 +84,7 @@ mod split;
 
 use overdue_features::{MatrixView, Samples};
 
-pub use binning::{BIN_SAMPLE_ROWS, BinMapper, BinnedMatrix, MAX_BINS};
+pub use binning::{BIN_SAMPLE_ROWS, BinMapper, BinnedMatrix, HISTOGRAM_STRIDE, MAX_BINS};
 pub use grower::{GrowerParams, Growth, TreeGrower};
 pub use histogram::{BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeRows};
 pub use importance::FeatureImportance;
