@@ -148,8 +148,8 @@ impl PackedTree {
 /// serialise the flat trees and rebuild this).
 ///
 /// When every tree has at most 32 leaves, finite blocks of rows take the
-/// bitvector evaluation of [`super::bitvector`] (no traversal); the others,
-/// and rows with NaN, walk [`PackedTree`]s.
+/// bitvector evaluation of the `bitvector` module (no traversal); the others,
+/// and rows with NaN, walk packed trees (branch-free, several rows at once).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackedForest {
     trees: Vec<PackedTree>,

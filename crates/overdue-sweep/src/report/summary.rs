@@ -163,7 +163,7 @@ pub struct ModelImportance {
     pub label: String,
     /// Runs that recorded importance (with some gain).
     pub runs: usize,
-    /// At most [`TOP_FEATURES`] features by decreasing mean share: (name,
+    /// At most `TOP_FEATURES` (five) features by decreasing mean share: (name,
     /// mean share of the run's total gain, mean number of splits).
     pub top: Vec<(String, f64, f64)>,
 }
