@@ -333,7 +333,7 @@ pub struct BinnedMatrix {
 /// feature's table without a bounds check in the histogram loop; one more,
 /// so that the features' tables do not all start at the same address modulo
 /// 4 KiB, where the CPU's L1 cache would evict them from one another (GBDT
-/// fit on the 1M-invoice matrix: 45% slower at 256, 13% faster at 257 than
+/// fit on the 1M-invoice matrix: 45% slower at 256, 8-13% faster at 257 than
 /// with tables packed end to end).
 pub const HISTOGRAM_STRIDE: usize = 257;
 
