@@ -251,7 +251,9 @@ impl<S: HistogramBin> Histogram<S> {
         // span only: a table's slot `i` is the histogram's `base + i`.
         let chunk_rows = n_rows.div_ceil(n_chunks);
         let base = pairs.first().map_or(0, |&(_, start)| start);
-        let span = features.last().map_or(0, |&j| data.histogram_range(j).end - base);
+        // Whole tables up to the last feature's: the histogram loop takes
+        // every feature's table whole.
+        let span = features.last().map_or(0, |&j| (j + 1) * HISTOGRAM_STRIDE - base);
         let shifted: Vec<(usize, usize)> = pairs.iter().map(|&(j, start)| (j, start - base)).collect();
         let mut partials: Vec<Vec<S>> = vec![Vec::new(); n_chunks - 1];
         let bins = &mut self.bins;
@@ -260,9 +262,7 @@ impl<S: HistogramBin> Histogram<S> {
             || accumulate(data, rows, chunk(0), ordered, &pairs, bins),
             || {
                 partials.par_iter_mut().enumerate().for_each(|(k, table)| {
-                    // Whole slots up to the last feature's table end: the
-                    // histogram loop takes every feature's table whole.
-                    *table = vec![S::default(); span.next_multiple_of(HISTOGRAM_STRIDE)];
+                    *table = vec![S::default(); span];
                     accumulate(data, rows, chunk(k + 1), ordered, &shifted, table);
                 })
             },
@@ -403,12 +403,6 @@ fn prefetch(byte: &u8) {
     let _ = byte;
 }
 
-/// Adds one row's gradient pair to one bin.
-#[inline(always)]
-fn add<S: HistogramBin>(hist: &mut [S], bin: usize, g: f64, h: f64) {
-    hist[bin].add(g, h);
-}
-
 /// The accumulation loop over rows starting at `starts` in `bins`.
 #[inline(always)]
 fn accumulate_rows<S: HistogramBin>(
@@ -438,7 +432,7 @@ fn accumulate_rows<S: HistogramBin>(
         for (start, &gh) in starts.zip(ordered) {
             let (g, h) = (f64::from(gh.g), f64::from(gh.h));
             for &(j, offset) in pairs {
-                add(hist, offset + usize::from(bins[start + j]), g, h);
+                hist[offset + usize::from(bins[start + j])].add(g, h);
             }
         }
     }
