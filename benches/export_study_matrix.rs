@@ -41,10 +41,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn write_part(out: &Path, name: &str, samples: Samples<'_>) -> std::io::Result<()> {
-    let shape = format!("({}, {})", samples.n_rows(), samples.features.n_cols());
-    let x: Vec<u8> = samples.features.as_slice().iter().flat_map(|v| v.to_le_bytes()).collect();
+    let shape = format!("({}, {})", samples.n_rows(), samples.features().n_cols());
+    let x: Vec<u8> = samples.features().as_slice().iter().flat_map(|v| v.to_le_bytes()).collect();
     write_npy(&out.join(format!("{name}_x.npy")), "<f4", &shape, &x)?;
-    let y: Vec<u8> = samples.labels.iter().map(|&late| u8::from(late)).collect();
+    let y: Vec<u8> = samples.labels().iter().map(|&late| u8::from(late)).collect();
     write_npy(&out.join(format!("{name}_y.npy")), "|u1", &format!("({},)", samples.n_rows()), &y)
 }
 

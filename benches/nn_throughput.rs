@@ -61,22 +61,23 @@ fn main() -> Result<()> {
 
     let dataset = study_dataset();
     let train = dataset.part(Split::Train);
-    let standardizer = Standardizer::fit(&train.features);
-    let mut scratch = vec![0.0; train.features.n_cols()];
-    let mut features = Vec::with_capacity(train.features.as_slice().len());
-    for row in train.features.rows() {
+    let standardizer = Standardizer::fit(&train.features());
+    let mut scratch = vec![0.0; train.features().n_cols()];
+    let mut features = Vec::with_capacity(train.features().as_slice().len());
+    for row in train.features().rows() {
         standardizer.transform_row(row, &mut scratch);
         features.extend(scratch.iter().map(|&v| v as f32));
     }
     let mlp = Mlp::default();
-    let rows = TrainingRows::new(features, train.features.n_cols(), train.labels, [1.0, 1.0], OutputLayer::Softmax);
-    let init = MlpWeights::glorot_uniform(&mlp.widths(rows.n_features), 0);
+    let rows =
+        TrainingRows::new(features, train.features().n_cols(), train.labels(), [1.0, 1.0], OutputLayer::Softmax)?;
+    let init = MlpWeights::glorot_uniform(&mlp.widths(rows.n_features()), 0);
     let n = rows.n_rows();
     let order: Vec<u32> = (0..n as u32).collect();
     eprintln!(
         "study matrix: {n} training rows, {} features, network {:?}",
-        rows.n_features,
-        mlp.widths(rows.n_features)
+        rows.n_features(),
+        mlp.widths(rows.n_features())
     );
 
     let mut table = Vec::new();
@@ -106,13 +107,13 @@ fn main() -> Result<()> {
             let steady_step_seconds = started.elapsed().as_secs_f64() / steps as f64;
 
             let weights = session.weights()?;
-            let x = &rows.features[..batch * rows.n_features];
+            let x = &rows.features()[..batch * rows.n_features()];
             let started = Instant::now();
-            overdue_nn::logits(backend, &weights, x, rows.n_features)?;
+            overdue_nn::logits(backend, &weights, x, rows.n_features())?;
             let first_predict_seconds = started.elapsed().as_secs_f64();
             let (mut calls, started) = (0usize, Instant::now());
             while started.elapsed().as_secs_f64() < seconds / 2.0 {
-                overdue_nn::logits(backend, &weights, x, rows.n_features)?;
+                overdue_nn::logits(backend, &weights, x, rows.n_features())?;
                 calls += 1;
             }
             let predict_rows_per_second = (calls * batch) as f64 / started.elapsed().as_secs_f64();

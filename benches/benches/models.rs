@@ -45,7 +45,7 @@ fn fit_predict(
     let fitted = classifier.fit(train, None, &options).expect("fits");
     group.throughput(Throughput::Elements(test.n_rows() as u64));
     group.bench_function(format!("predict{suffix}"), |b| {
-        b.iter(|| fitted.predict_proba(test.features).expect("predicts"))
+        b.iter(|| fitted.predict_proba(test.features()).expect("predicts"))
     });
 }
 

@@ -18,19 +18,20 @@ const BATCHES: [usize; 4] = [64, 1024, 16_384, 65_536];
 fn training_rows() -> TrainingRows {
     let dataset = study_dataset();
     let train = dataset.part(Split::Train);
-    let standardizer = Standardizer::fit(&train.features);
-    let mut scratch = vec![0.0; train.features.n_cols()];
+    let standardizer = Standardizer::fit(&train.features());
+    let mut scratch = vec![0.0; train.features().n_cols()];
     let mut features = Vec::new();
-    for row in train.features.rows() {
+    for row in train.features().rows() {
         standardizer.transform_row(row, &mut scratch);
         features.extend(scratch.iter().map(|&v| v as f32));
     }
-    TrainingRows::new(features, train.features.n_cols(), train.labels, [1.0, 1.0], OutputLayer::Softmax)
+    TrainingRows::new(features, train.features().n_cols(), train.labels(), [1.0, 1.0], OutputLayer::Softmax)
+        .expect("one label per row")
 }
 
 fn nn(c: &mut Criterion) {
     let rows = training_rows();
-    let init = MlpWeights::glorot_uniform(&Mlp::default().widths(rows.n_features), 0);
+    let init = MlpWeights::glorot_uniform(&Mlp::default().widths(rows.n_features()), 0);
     let order: Vec<u32> = (0..rows.n_rows() as u32).collect();
     for backend in NeuralBackend::ALL {
         if let Err(error) = overdue_nn::device_info(backend) {
@@ -51,9 +52,9 @@ fn nn(c: &mut Criterion) {
                 })
             });
             let weights = session.weights().expect("weights read back");
-            let x = &rows.features[..batch * rows.n_features];
+            let x = &rows.features()[..batch * rows.n_features()];
             group.bench_function(format!("predict/{batch}"), |b| {
-                b.iter(|| overdue_nn::logits(backend, &weights, x, rows.n_features).expect("predicts"))
+                b.iter(|| overdue_nn::logits(backend, &weights, x, rows.n_features()).expect("predicts"))
             });
         }
         group.finish();

@@ -25,6 +25,7 @@
 //! **What it is not for.** No features, splits or models: this crate knows nothing
 //! downstream of the invoice table.
 
+mod calendar;
 mod collections;
 pub mod date_serde;
 mod error;

@@ -25,6 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, StandardNormal, weighted::WeightedAliasIndex};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::last_day_of_month;
 use crate::{DataError, Invoice, InvoiceTable};
 
 /// Country codes of the default world (study 1: eight Latin-American countries).
@@ -244,9 +245,4 @@ impl ReceivablesWorld {
         let shifted = month_last - Duration::days(rng.random_range(0..3));
         (shifted - self.start_date).num_days().clamp(0, period_days)
     }
-}
-
-fn last_day_of_month(date: NaiveDate) -> NaiveDate {
-    let (y, m) = if date.month() == 12 { (date.year() + 1, 1) } else { (date.year(), date.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).expect("valid month start") - Duration::days(1)
 }

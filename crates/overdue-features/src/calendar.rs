@@ -2,6 +2,12 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
+/// A date as a day number, for cheap day arithmetic in the hot loops of both
+/// feature sets.
+pub(crate) fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
 /// Whether `date` is in the last three days of its month, when month-end
 /// billing and posting peaks happen.
 pub(crate) fn is_month_end(date: NaiveDate) -> bool {

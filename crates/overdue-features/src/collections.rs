@@ -49,9 +49,9 @@ mod tests {
         assert_eq!(dataset.feature_names(), COLLECTIONS_FEATURES);
         let train = dataset.part(Split::Train);
         assert_eq!(train.n_rows(), 5, "round(0.5 * 9) rows, one case a day");
-        assert_eq!(&train.features.as_slice()[..6], &[1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
+        assert_eq!(&train.features().as_slice()[..6], &[1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
         let expected: Vec<bool> = TUTORIAL_TABLE[..5].iter().map(|row| !row.paid).collect();
-        assert_eq!(train.labels, expected.as_slice());
+        assert_eq!(train.labels(), expected.as_slice());
         assert_eq!(dataset.part(Split::Validation).n_rows(), 1, "up to round(0.7 * 9) = 6");
         assert_eq!(dataset.part(Split::Test).n_rows(), 3);
     }

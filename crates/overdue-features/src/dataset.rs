@@ -87,12 +87,13 @@ impl<'a> MatrixView<'a> {
 }
 
 /// Feature rows with their labels: what a model is fitted on or evaluated with.
+///
+/// Invariant (private fields, checked by [`Samples::new`]): one label per
+/// feature row, which every model relies on.
 #[derive(Debug, Clone, Copy)]
 pub struct Samples<'a> {
-    /// The feature matrix, one row per invoice.
-    pub features: MatrixView<'a>,
-    /// `true` when the invoice was paid late; one per row.
-    pub labels: &'a [bool],
+    features: MatrixView<'a>,
+    labels: &'a [bool],
 }
 
 impl<'a> Samples<'a> {
@@ -102,6 +103,16 @@ impl<'a> Samples<'a> {
             return Err(FeatureError::LabelCount { rows: features.n_rows(), labels: labels.len() });
         }
         Ok(Self { features, labels })
+    }
+
+    /// The feature matrix, one row per invoice.
+    pub fn features(&self) -> MatrixView<'a> {
+        self.features
+    }
+
+    /// `true` when the invoice was paid late; one per row.
+    pub fn labels(&self) -> &'a [bool] {
+        self.labels
     }
 
     /// Number of rows.

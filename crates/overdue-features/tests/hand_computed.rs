@@ -112,5 +112,5 @@ fn rows_are_the_labelled_invoices_in_time_order() {
     assert_eq!(dataset.labels(), &[true, true, false, false, true]);
     let split = dataset.split();
     assert_eq!(split.train, 0..3);
-    assert!(dataset.part(Split::Test).labels.len() == 2, "03-15 is not cut in two");
+    assert!(dataset.part(Split::Test).labels().len() == 2, "03-15 is not cut in two");
 }

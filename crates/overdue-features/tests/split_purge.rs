@@ -43,7 +43,7 @@ fn check_purge(plain: &Dataset, purged: &Dataset, known_as_of: impl Fn(u64, Naiv
 
     let test = |d: &Dataset| {
         let rows = d.split().rows(Split::Test);
-        (d.invoice_ids()[rows].to_vec(), d.part(Split::Test).features.as_slice().to_vec())
+        (d.invoice_ids()[rows].to_vec(), d.part(Split::Test).features().as_slice().to_vec())
     };
     assert_eq!(test(plain), test(purged), "the test part is never purged");
     let by_id: HashMap<u64, &[f32]> = plain.invoice_ids().iter().copied().zip(plain.features().rows()).collect();

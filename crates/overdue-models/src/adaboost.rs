@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::decision_tree::{GrowParams, Presorted, SampleWeights, grow, validate_growth};
 use crate::tree::FeatureImportance;
 use crate::{
-    Classifier, Criterion, DecisionTreeModel, FitOptions, FittedClassifier, ModelError, check_features, check_training,
+    CheckedData, Classifier, Criterion, DecisionTreeModel, FitOptions, FittedClassifier, MissingValues, ModelError,
+    check_features,
 };
 
 /// Rows per parallel work item when predicting.
@@ -102,8 +103,12 @@ impl AdaBoost {
     /// Fits on `train` and returns the concrete model (what [`Classifier::fit`]
     /// boxes).
     pub fn fit_model(&self, train: Samples<'_>) -> Result<AdaBoostModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
+        self.fit_checked_model(self.check_data(train, None)?)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>) -> Result<AdaBoostModel, ModelError> {
+        let train = data.train();
         let presorted = Presorted::new(&train)?;
         let n = presorted.n_rows();
         let params = GrowParams {
@@ -112,7 +117,7 @@ impl AdaBoost {
             min_samples_split: self.min_samples_split,
             min_samples_leaf: self.min_samples_leaf,
             min_impurity_decrease: 0.0,
-            max_features: train.features.n_cols(),
+            max_features: train.features().n_cols(),
             seed: 0,
         };
         let mut weights = vec![1.0; n];
@@ -123,8 +128,12 @@ impl AdaBoost {
         for round in 0..self.n_estimators {
             weights.iter_mut().for_each(|w| *w = w.max(f64::EPSILON));
             let tree = grow(&presorted, &SampleWeights(&weights), &params);
-            let wrong: Vec<bool> =
-                train.features.rows().zip(train.labels).map(|(row, &late)| votes_late(&tree, row) != late).collect();
+            let wrong: Vec<bool> = train
+                .features()
+                .rows()
+                .zip(train.labels())
+                .map(|(row, &late)| votes_late(&tree, row) != late)
+                .collect();
             let error = sum_where(&weights, &wrong) / sum(&weights);
 
             if error <= 0.0 {
@@ -155,7 +164,7 @@ impl AdaBoost {
             }
             weights.iter_mut().for_each(|w| *w /= total);
         }
-        Ok(AdaBoostModel { n_features: train.features.n_cols(), estimators })
+        Ok(AdaBoostModel { n_features: train.features().n_cols(), estimators })
     }
 }
 
@@ -173,13 +182,16 @@ impl Classifier for AdaBoost {
     }
 
     /// Fits on `train`; `validation` and the seed are not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         _options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train)?))
+        Ok(Box::new(self.fit_checked_model(data)?))
     }
 }
 
@@ -234,7 +246,7 @@ impl AdaBoostModel {
 
 impl FittedClassifier for AdaBoostModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Rejected)?;
         let n_cols = features.n_cols();
         if features.n_rows() == 0 {
             return Ok(Vec::new());

@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::tree::FeatureImportance;
 use crate::{
-    AdaBoost, AdaBoostModel, Classifier, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier,
-    GradientBoostedTrees, GradientBoostedTreesModel, LogisticRegression, LogisticRegressionModel, ModelError,
-    check_features, check_training,
+    AdaBoost, AdaBoostModel, CheckedData, Classifier, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier,
+    GradientBoostedTrees, GradientBoostedTreesModel, LogisticRegression, LogisticRegressionModel, MissingValues,
+    ModelError, check_features,
 };
 
 /// The family bagged, with its hyperparameters. In JSON, the family's
@@ -218,12 +218,16 @@ impl BalancedBagging {
     /// Fits on `train` and returns the concrete model (what [`Classifier::fit`]
     /// boxes).
     pub fn fit_model(&self, train: Samples<'_>, seed: u64) -> Result<BalancedBaggingModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
+        self.fit_checked_model(self.check_data(train, None)?, seed)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>, seed: u64) -> Result<BalancedBaggingModel, ModelError> {
+        let train = data.train();
         let fits: Vec<Result<BaggedModel, ModelError>> =
             (0..self.n_estimators).into_par_iter().map(|bag| self.fit_bag(train, seed, bag)).collect();
         let estimators = fits.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok(BalancedBaggingModel { n_features: train.features.n_cols(), estimators })
+        Ok(BalancedBaggingModel { n_features: train.features().n_cols(), estimators })
     }
 
     /// Draws bag `bag` and fits the base on it.
@@ -231,14 +235,14 @@ impl BalancedBagging {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(bag as u64);
         let base_seed = rng.next_u64();
-        let rows = self.draw(train.labels, &mut rng)?;
+        let rows = self.draw(train.labels(), &mut rng)?;
 
-        let n_cols = train.features.n_cols();
+        let n_cols = train.features().n_cols();
         let mut values = Vec::with_capacity(rows.len() * n_cols);
         let mut labels = Vec::with_capacity(rows.len());
         for &r in &rows {
-            values.extend_from_slice(train.features.row(r));
-            labels.push(train.labels[r]);
+            values.extend_from_slice(train.features().row(r));
+            labels.push(train.labels()[r]);
         }
         let matrix = MatrixView::new(&values, n_cols).map_err(|e| ModelError::FitFailed(e.to_string()))?;
         let samples = Samples::new(matrix, &labels).map_err(|e| ModelError::FitFailed(e.to_string()))?;
@@ -285,14 +289,17 @@ impl Classifier for BalancedBagging {
         BalancedBagging::validate(self)
     }
 
-    /// Fits on `train`; `validation` is not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    /// Fits on the training part; the validation part is not used.
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, options.seed)?))
+        Ok(Box::new(self.fit_checked_model(data, options.seed)?))
     }
 }
 
@@ -324,7 +331,7 @@ impl BalancedBaggingModel {
 impl FittedClassifier for BalancedBaggingModel {
     /// The mean of the members' probabilities, summed in bag order.
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Rejected)?;
         let mut total = vec![0.0; features.n_rows()];
         for member in &self.estimators {
             let proba = member.as_fitted().predict_proba(features)?;

@@ -19,6 +19,13 @@ pub struct FitOptions {
 ///
 /// Implementations are plain data (serde) so that sweeps can store them in run
 /// records and derive run identities from them.
+///
+/// **The contract does the checking.** A family implements
+/// [`Classifier::fit_checked`], which receives [`CheckedData`]; the only way
+/// to make one is [`CheckedData::new`] (or [`Classifier::check_data`]), which
+/// validates the hyperparameters and checks the data against the family's
+/// [`MissingValues`] policy. [`Classifier::fit`], provided, runs the checks and
+/// then the family's own fit, so no family can forget them.
 pub trait Classifier: Send + Sync {
     /// Stable short name of the family, e.g. `"logistic_regression"`.
     fn family(&self) -> &'static str;
@@ -30,17 +37,94 @@ pub trait Classifier: Send + Sync {
     /// reject a bad config before it runs anything.
     fn validate(&self) -> Result<(), ModelError>;
 
+    /// How the family treats NaN features, at fit and at prediction: stated
+    /// once per family, enforced by [`CheckedData`] and [`check_features`].
+    fn missing_values(&self) -> MissingValues;
+
+    /// The family's own fit, on data the contract has checked. Callers use
+    /// [`Classifier::fit`]. Randomness comes from `options.seed` only.
+    fn fit_checked(&self, data: CheckedData<'_>, options: &FitOptions)
+    -> Result<Box<dyn FittedClassifier>, ModelError>;
+
+    /// Checks `train` (and `validation`) for this family: see
+    /// [`CheckedData::new`].
+    fn check_data<'a>(
+        &self,
+        train: Samples<'a>,
+        validation: Option<Samples<'a>>,
+    ) -> Result<CheckedData<'a>, ModelError> {
+        CheckedData::new(self, train, validation)
+    }
+
     /// Fits on `train`. `validation` is the later, held-out part of the same
     /// dataset, for families that stop early or calibrate; others ignore it.
-    /// Randomness comes from `options.seed` only.
     ///
-    /// Fails on empty or one-class training data and on non-finite features.
+    /// Fails on invalid hyperparameters, on empty or one-class training data,
+    /// on a validation part of another width, and on values the family's
+    /// [`MissingValues`] policy refuses (±inf always; NaN unless missing
+    /// values are routed), naming the row and column.
     fn fit(
         &self,
         train: Samples<'_>,
         validation: Option<Samples<'_>>,
         options: &FitOptions,
-    ) -> Result<Box<dyn FittedClassifier>, ModelError>;
+    ) -> Result<Box<dyn FittedClassifier>, ModelError> {
+        self.fit_checked(CheckedData::new(self, train, validation)?, options)
+    }
+}
+
+/// How a family treats NaN feature values. ±inf is refused by every family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingValues {
+    /// NaN is refused like ±inf, at fit and at prediction, naming its row and
+    /// column: logistic regression, linear SVM, CSFSOL, naive Bayes, kNN, the
+    /// exact CART tree, AdaBoost, balanced bagging and the MLP.
+    Rejected,
+    /// NaN is a missing value, sent at each split to the side chosen at
+    /// training time (LightGBM's rule, `crate::tree`): the histogram tree
+    /// families, gradient boosted trees and the random forest.
+    Routed,
+}
+
+/// Training (and validation) data that passed the contract's checks for one
+/// family: the only way into [`Classifier::fit_checked`].
+///
+/// Invariant (private fields, one constructor): the family's hyperparameters
+/// are valid; `train` has rows of both classes and no value the family's
+/// [`MissingValues`] refuses; `validation`, when given, has `train`'s width
+/// and no such value either.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedData<'a> {
+    train: Samples<'a>,
+    validation: Option<Samples<'a>>,
+}
+
+impl<'a> CheckedData<'a> {
+    /// Runs every check of the contract for `family`: see the type's invariant.
+    pub fn new<C: Classifier + ?Sized>(
+        family: &C,
+        train: Samples<'a>,
+        validation: Option<Samples<'a>>,
+    ) -> Result<Self, ModelError> {
+        family.validate()?;
+        let missing = family.missing_values();
+        check_training(&train, missing)?;
+        if let Some(validation) = &validation {
+            check_features(&validation.features(), train.features().n_cols(), missing)?;
+        }
+        Ok(Self { train, validation })
+    }
+
+    /// The training part.
+    pub fn train(&self) -> Samples<'a> {
+        self.train
+    }
+
+    /// The validation part, if one was given.
+    pub fn validation(&self) -> Option<Samples<'a>> {
+        self.validation
+    }
 }
 
 /// A fitted model.
@@ -99,8 +183,8 @@ pub struct ComputeDevice {
 }
 
 /// Checks what every family needs of its training data: rows, both classes,
-/// finite values.
-pub fn check_training(train: &Samples<'_>) -> Result<(), ModelError> {
+/// and values `missing` accepts. [`CheckedData::new`] calls it.
+pub fn check_training(train: &Samples<'_>, missing: MissingValues) -> Result<(), ModelError> {
     if train.n_rows() == 0 {
         return Err(ModelError::Empty("fit"));
     }
@@ -108,20 +192,33 @@ pub fn check_training(train: &Samples<'_>) -> Result<(), ModelError> {
     if late == 0 || late == train.n_rows() {
         return Err(ModelError::OneClass { late: late > 0 });
     }
-    check_finite(&train.features)
+    check_values(&train.features(), missing)
 }
 
 /// Checks a matrix given for prediction: the width the model was fitted on and
-/// finite values. An empty matrix is valid (it yields no probabilities).
-pub fn check_features(features: &MatrixView<'_>, fitted_width: usize) -> Result<(), ModelError> {
+/// values `missing` accepts. An empty matrix is valid (it yields no
+/// probabilities).
+pub fn check_features(
+    features: &MatrixView<'_>,
+    fitted_width: usize,
+    missing: MissingValues,
+) -> Result<(), ModelError> {
     if features.n_cols() != fitted_width {
         return Err(ModelError::WidthMismatch { expected: fitted_width, got: features.n_cols() });
     }
-    check_finite(features)
+    check_values(features, missing)
 }
 
-fn check_finite(features: &MatrixView<'_>) -> Result<(), ModelError> {
-    match features.first_non_finite() {
+fn check_values(features: &MatrixView<'_>, missing: MissingValues) -> Result<(), ModelError> {
+    let refused = match missing {
+        MissingValues::Rejected => features.first_non_finite(),
+        MissingValues::Routed => {
+            let n_cols = features.n_cols();
+            let values = features.as_slice();
+            values.iter().position(|v| v.is_infinite()).map(|i| (i / n_cols, i % n_cols, values[i]))
+        }
+    };
+    match refused {
         Some((row, column, value)) => Err(ModelError::NonFinite { row, column, value }),
         None => Ok(()),
     }

@@ -73,8 +73,10 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::platt_linear::{FitRecord, PlattLinearModel, check_validation, design_row};
-use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_training};
+use crate::platt_linear::{FitRecord, PlattLinearModel, design_row};
+use crate::{
+    CheckedData, ClassWeight, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, Standardizer,
+};
 
 /// Hyperparameters of CSFSOL (see the module documentation for the update rule).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,12 +186,15 @@ impl Csfsol {
         validation: Option<Samples<'_>>,
         options: &FitOptions,
     ) -> Result<CsfsolModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
-        let costs = self.class_weight.resolve(train.labels)?;
-        let features = train.features;
+        self.fit_checked_model(self.check_data(train, validation)?, options)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>, options: &FitOptions) -> Result<CsfsolModel, ModelError> {
+        let (train, validation) = (data.train(), data.validation());
+        let costs = self.class_weight.resolve(train.labels())?;
+        let features = train.features();
         let n_cols = features.n_cols();
-        check_validation(validation.as_ref(), n_cols)?;
         let standardizer = self.standardize.then(|| Standardizer::fit(&features));
         let mut design = vec![0.0; features.as_slice().len()];
         for (out, row) in design.chunks_exact_mut(n_cols.max(1)).zip(features.rows()) {
@@ -207,7 +212,7 @@ impl Csfsol {
             }
             for &i in &order {
                 let x = &design[i * n_cols..(i + 1) * n_cols];
-                updates += usize::from(self.step(costs, x, train.labels[i], &mut weights, &mut intercept));
+                updates += usize::from(self.step(costs, x, train.labels()[i], &mut weights, &mut intercept));
             }
         }
         if !weights.iter().chain([&intercept]).all(|w| w.is_finite()) {
@@ -232,13 +237,16 @@ impl Classifier for Csfsol {
     }
 
     /// Fits on `train`; `validation` is used for Platt scaling only.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, validation, options)?))
+        Ok(Box::new(self.fit_checked_model(data, options)?))
     }
 }
 

@@ -10,6 +10,14 @@
 //! hidden behaviour. Every family rejects bad input with a [`ModelError`] rather
 //! than panicking or returning NaN probabilities.
 //!
+//! **The contract checks, not the families.** A family states its
+//! [`MissingValues`] policy and implements [`Classifier::fit_checked`], which
+//! takes [`CheckedData`]: data that only [`CheckedData::new`] constructs, after
+//! validating the hyperparameters and checking the rows (non-empty, both
+//! classes, no infinity, NaN only where routed, a validation part of the same
+//! width). The provided [`Classifier::fit`] does exactly that, so a family
+//! cannot be fitted on unchecked data, whichever entry point is used.
+//!
 //! **What it is not for.** No configs, no file formats, no metrics: models see only
 //! [`Samples`](overdue_features::Samples) and
 //! [`MatrixView`](overdue_features::MatrixView) and return probabilities. The neural
@@ -30,6 +38,7 @@ mod linalg;
 mod linear_svm;
 mod logistic;
 mod naive_bayes;
+mod numeric;
 mod platt;
 mod platt_linear;
 mod standardize;
@@ -39,7 +48,8 @@ pub use adaboost::{AdaBoost, AdaBoostModel, BoostedTree};
 pub use bagging::{BaggedModel, BaggingBase, BalancedBagging, BalancedBaggingModel};
 pub use class_weight::ClassWeight;
 pub use classifier::{
-    Classifier, ComputeDevice, FitOptions, FittedClassifier, TrainingReport, check_features, check_training,
+    CheckedData, Classifier, ComputeDevice, FitOptions, FittedClassifier, MissingValues, TrainingReport,
+    check_features, check_training,
 };
 pub use csfsol::{Csfsol, CsfsolModel, CsfsolRecord};
 pub use decision_tree::{
@@ -52,6 +62,7 @@ pub use knn::{KNearestNeighbors, KNearestNeighborsModel, NeighborWeights};
 pub use linear_svm::{LinearSvm, LinearSvmModel, LinearSvmRecord};
 pub use logistic::{LogisticRegression, LogisticRegressionModel, Penalty};
 pub use naive_bayes::{ClassModel, ClassPriors, GaussianNaiveBayes, GaussianNaiveBayesModel};
+pub use numeric::sigmoid;
 pub use platt::{CalibratedOn, PlattScaling};
 pub use platt_linear::{FitRecord, PlattLinearModel};
 pub use standardize::Standardizer;

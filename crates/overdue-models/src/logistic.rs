@@ -6,10 +6,11 @@ use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::numeric::{sigmoid, softplus};
 use crate::platt_linear::{LinearScorer, decision_value, design_row};
 use crate::{
-    ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_features, check_training,
-    linalg,
+    CheckedData, ClassWeight, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, Standardizer,
+    check_features, linalg,
 };
 
 /// Rows per parallel work item, when fitting and predicting. Fixed, so that the
@@ -167,10 +168,14 @@ impl LogisticRegression {
     /// Fits on `train` and returns the concrete model (what [`Classifier::fit`]
     /// boxes), so that callers can read its coefficients and convergence.
     pub fn fit_model(&self, train: Samples<'_>) -> Result<LogisticRegressionModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
-        let weights = self.class_weight.resolve(train.labels)?;
-        let features = train.features;
+        self.fit_checked_model(self.check_data(train, None)?)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>) -> Result<LogisticRegressionModel, ModelError> {
+        let train = data.train();
+        let weights = self.class_weight.resolve(train.labels())?;
+        let features = train.features();
         let n_cols = features.n_cols();
 
         let standardizer = self.standardize.then(|| Standardizer::fit(&features));
@@ -188,7 +193,7 @@ impl LogisticRegression {
         let problem = Problem {
             design: &design,
             n_cols,
-            labels: train.labels,
+            labels: train.labels(),
             weights,
             fit_intercept: self.fit_intercept,
             inv_total_weight: 1.0 / total_weight,
@@ -227,13 +232,16 @@ impl Classifier for LogisticRegression {
     }
 
     /// Fits on `train`; `validation` is not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         _options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train)?))
+        Ok(Box::new(self.fit_checked_model(data)?))
     }
 }
 
@@ -311,7 +319,7 @@ impl LogisticRegressionModel {
 
 impl FittedClassifier for LogisticRegressionModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
+        check_features(&features, self.n_features(), MissingValues::Rejected)?;
         Ok(self.scorer().decision_values(features).into_iter().map(sigmoid).collect())
     }
 
@@ -349,21 +357,6 @@ impl TryFrom<RawModel> for LogisticRegressionModel {
             converged: raw.converged,
         })
     }
-}
-
-/// `1 / (1 + exp(-z))` without overflow.
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// `log(1 + exp(z))` without overflow or cancellation.
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
 }
 
 /// Sequential sum, left to right.
@@ -664,16 +657,6 @@ fn l1_norm(values: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stable_primitives() {
-        assert_eq!(sigmoid(1000.0), 1.0);
-        assert_eq!(sigmoid(-1000.0), 0.0);
-        assert!((sigmoid(0.0) - 0.5).abs() < 1e-16);
-        assert!((softplus(-800.0) - 0.0).abs() < 1e-300);
-        assert_eq!(softplus(800.0), 800.0);
-        assert!((softplus(0.0) - std::f64::consts::LN_2).abs() < 1e-16);
-    }
 
     #[test]
     fn soft_threshold_shrinks_towards_zero_and_stops_there() {

@@ -8,7 +8,7 @@ use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{Classifier, FitOptions, FittedClassifier, ModelError, check_features, check_training};
+use crate::{CheckedData, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, check_features};
 
 /// Rows per parallel work item when predicting. Each row is independent, so the
 /// chunk size only affects speed, never the result.
@@ -129,10 +129,14 @@ impl GaussianNaiveBayes {
     /// Fits on `train` and returns the concrete model (what [`Classifier::fit`]
     /// boxes), so that callers can read its parameters.
     pub fn fit_model(&self, train: Samples<'_>) -> Result<GaussianNaiveBayesModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
-        let n_cols = train.features.n_cols();
-        let rows = train.features.as_slice().chunks_exact(n_cols.max(1));
+        self.fit_checked_model(self.check_data(train, None)?)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>) -> Result<GaussianNaiveBayesModel, ModelError> {
+        let train = data.train();
+        let n_cols = train.features().n_cols();
+        let rows = train.features().as_slice().chunks_exact(n_cols.max(1));
         let (_, all_variances) = moments(rows.clone());
         let max_variance = all_variances.iter().copied().fold(0.0, f64::max);
         let epsilon = self.var_smoothing * max_variance;
@@ -142,7 +146,7 @@ impl GaussianNaiveBayes {
         let priors = self.priors.unwrap_or(ClassPriors { late: n_late / n, on_time: (n - n_late) / n });
         let class = |late: bool, prior: f64| {
             let class_rows =
-                rows.clone().zip(train.labels).filter(move |&(_, &label)| label == late).map(|(row, _)| row);
+                rows.clone().zip(train.labels()).filter(move |&(_, &label)| label == late).map(|(row, _)| row);
             let (means, mut variances) = moments(class_rows);
             variances.iter_mut().for_each(|v| *v += epsilon);
             if let Some(j) = variances.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
@@ -175,13 +179,16 @@ impl Classifier for GaussianNaiveBayes {
     }
 
     /// Fits on `train`; `validation` and the seed are not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         _options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train)?))
+        Ok(Box::new(self.fit_checked_model(data)?))
     }
 }
 
@@ -327,7 +334,7 @@ impl GaussianNaiveBayesModel {
 
 impl FittedClassifier for GaussianNaiveBayesModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
+        check_features(&features, self.n_features(), MissingValues::Rejected)?;
         let n_cols = features.n_cols();
         if features.n_rows() == 0 {
             return Ok(Vec::new());

@@ -7,15 +7,13 @@
 //! same split at each tree's root, the same estimator weights and errors, and
 //! the same probabilities up to summation order (measured: below 1e-12).
 
-mod support;
-
-use overdue_features::{MatrixView, Samples};
-use overdue_models::{AdaBoost, AdaBoostModel, Classifier, Criterion, FitOptions, FittedClassifier, ModelError};
-use serde::Deserialize;
-use support::{
+use crate::support::{
     ACCURACY_BAR, AUPRC_BAR, accuracy, assert_invalid_hyperparameters, assert_same_whatever_the_threads,
     average_precision, bits, data, read_json,
 };
+use overdue_features::{MatrixView, Samples};
+use overdue_models::{AdaBoost, AdaBoostModel, Classifier, Criterion, FitOptions, FittedClassifier, ModelError};
+use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct Case {
@@ -97,7 +95,7 @@ fn a_perfect_first_tree_stops_boosting_with_weight_one() {
     let model = AdaBoost::default().fit_model(train).unwrap();
     assert_eq!(model.estimators().len(), 1);
     assert_eq!((model.estimators()[0].weight, model.estimators()[0].error), (1.0, 0.0));
-    let proba = model.predict_proba(train.features).unwrap();
+    let proba = model.predict_proba(train.features()).unwrap();
     let high = 1.0 / (1.0 + (-2.0f64).exp());
     for (p, &late) in proba.iter().zip(&labels) {
         let expected = if late { high } else { 1.0 - high };

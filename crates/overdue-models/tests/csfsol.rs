@@ -7,17 +7,15 @@
 //! `scripts/make_linear_svm_fixtures.py`), which also records scikit-learn's
 //! L1 `LinearSVC` average precision on the same rows for comparison.
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, assert_invalid_hyperparameters, assert_round_trips_through_json, assert_same_whatever_the_threads,
+    average_precision, bits, data_file, read_json, rejects_edited, small_training, with_threads,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     CalibratedOn, ClassWeight, Classifier, Csfsol, CsfsolModel, FitOptions, FittedClassifier, ModelError,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, assert_invalid_hyperparameters, assert_round_trips_through_json, assert_same_whatever_the_threads,
-    average_precision, bits, data_file, read_json, rejects_edited, small_training, with_threads,
-};
 
 const DATA: &str = "csfsol_imbalanced_data.json";
 

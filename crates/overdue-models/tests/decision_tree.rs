@@ -9,18 +9,16 @@
 //! probabilities; for the others (fully grown trees, whose small nodes are full
 //! of ties) only the quality can be compared, against the bar.
 
-mod support;
-
+use crate::support::{
+    ACCURACY_BAR, AUPRC_BAR, BadInput, Flat, accuracy, assert_invalid_hyperparameters,
+    assert_same_whatever_the_threads, average_precision, bits, data, read_json, rejects_edited, small_training,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassWeight, Classifier, Criterion, DecisionTree, DecisionTreeModel, FitOptions, FittedClassifier, MaxFeatures,
     split_entropy, split_gini,
 };
 use serde::Deserialize;
-use support::{
-    ACCURACY_BAR, AUPRC_BAR, BadInput, Flat, accuracy, assert_invalid_hyperparameters,
-    assert_same_whatever_the_threads, average_precision, bits, data, read_json, rejects_edited, small_training,
-};
 
 #[derive(Deserialize)]
 struct TreeCase {
@@ -271,9 +269,9 @@ fn receivables_tree_reproduces_the_blogs_final_tree() {
     assert!((tree.nodes()[0].impurity - split_entropy(&[(6.0, 4.0)]).unwrap()).abs() < 1e-15);
 
     let blog_leaves = vec![vec![0, 1, 2, 3], vec![4], vec![5, 6, 7], vec![8, 9]];
-    let leaves = tree.leaf_indices(accounts.features).unwrap();
+    let leaves = tree.leaf_indices(accounts.features()).unwrap();
     assert_eq!(leaf_groups(&leaves), blog_leaves);
-    let proba = tree.predict_proba(accounts.features).unwrap();
+    let proba = tree.predict_proba(accounts.features()).unwrap();
     assert_eq!(proba, [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.5]);
     assert_eq!((tree.node_count(), tree.depth(), tree.leaf_count()), (7, 3, 4));
 
@@ -302,7 +300,7 @@ fn receivables_tree_reproduces_the_blogs_final_tree() {
     let encoded = Samples::new(MatrixView::new(&one_hot, 5).unwrap(), &fixture.recovered).unwrap();
     let tree = params.fit_model(encoded, 0).unwrap();
     assert_eq!(tree.nodes()[0].split.unwrap().feature, 0, "root on 'DSO under 30 days'");
-    assert_eq!(leaf_groups(&tree.leaf_indices(encoded.features).unwrap()), blog_leaves);
+    assert_eq!(leaf_groups(&tree.leaf_indices(encoded.features()).unwrap()), blog_leaves);
 }
 
 // --- Behaviour --------------------------------------------------------------
@@ -358,7 +356,7 @@ fn importances_and_split_counts_describe_the_splits() {
         assert_eq!(count == 0, imp == 0.0, "feature {f}: {count} splits, importance {imp}");
     }
     // Every training row reaches exactly one leaf, and the leaves' rows add up.
-    let leaves = model.leaf_indices(data.train().features).unwrap();
+    let leaves = model.leaf_indices(data.train().features()).unwrap();
     let mut rows = vec![0; model.node_count()];
     leaves.iter().for_each(|&l| rows[l] += 1);
     for (i, node) in model.nodes().iter().enumerate() {
@@ -439,7 +437,9 @@ fn bad_input_gives_the_right_error() {
     ];
     assert_invalid_hyperparameters(invalid, train, false);
     // Only the count above the width needs the data to be detected.
-    assert!(DecisionTree { max_features: MaxFeatures::Count(3), ..DecisionTree::default() }.validate().is_ok());
+    DecisionTree { max_features: MaxFeatures::Count(3), ..DecisionTree::default() }
+        .validate()
+        .expect("a count above the width is only known with the data");
 }
 
 #[test]

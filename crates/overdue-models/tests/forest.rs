@@ -10,14 +10,12 @@
 //! 100-tree forests on these data spread by about 0.005 in both, so the two
 //! means differ by a few thousandths by chance alone.
 
-mod support;
-
+use crate::support::{ACCURACY_BAR, AUPRC_BAR, Flat, accuracy, average_precision, bits, data, data_file, read_json};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassWeight, Classifier, FitOptions, FittedClassifier, MaxFeatures, ModelError, RandomForest, RandomForestModel,
 };
 use serde::Deserialize;
-use support::{ACCURACY_BAR, AUPRC_BAR, Flat, accuracy, average_precision, bits, data, data_file, read_json};
 
 /// How far the mean out-of-bag accuracy may be from scikit-learn's.
 const OOB_BAR: f64 = 0.015;
@@ -111,7 +109,7 @@ fn the_same_seed_gives_the_same_forest_whatever_the_threads() {
     let data = data_file("gbdt_data.json");
     let params = small_forest();
     let predict = |threads: usize, seed: u64| {
-        support::with_threads(threads, || {
+        crate::support::with_threads(threads, || {
             let model = fit(&params, &data, seed);
             (bits(&model.predict_proba(data.test()).unwrap()), model.oob_score())
         })
@@ -133,7 +131,7 @@ fn trees_are_grown_until_pure_by_default() {
     let params =
         RandomForest { n_estimators: 3, max_features: MaxFeatures::All, bootstrap: false, ..RandomForest::default() };
     let model = fit(&params, &data, 0);
-    let proba = model.predict_proba(data.train().features).unwrap();
+    let proba = model.predict_proba(data.train().features()).unwrap();
     let fitted = proba.iter().zip(&data.y_train).filter(|&(&p, &y)| (p > 0.5) == y).count();
     assert_eq!(fitted, data.y_train.len());
     assert!(model.trees().iter().all(|t| t.leaf_values().iter().all(|&v| v == 0.0 || v == 1.0)));

@@ -13,19 +13,17 @@
 //! in a node is not searched below it. Run with `--nocapture` to see the
 //! differences.
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
+    large_training_set, read_json, rejects_edited, small_training, with_threads,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::tree::Growth;
 use overdue_models::{
     Classifier, FitOptions, FittedClassifier, GradientBoostedTrees, GradientBoostedTreesModel, ModelError,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
-    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
-    large_training_set, read_json, rejects_edited, small_training, with_threads,
-};
 
 const AUPRC_TOLERANCE: f64 = 0.01;
 const ACCURACY_TOLERANCE: f64 = 0.01;
@@ -210,7 +208,7 @@ fn early_stopping_stops_and_keeps_the_best_round() {
     // with one tree fewer or the trees that followed.
     let loss_of = |model: &GradientBoostedTreesModel| {
         let validation = data.validation();
-        mean_log_loss(&model.predict_proba(validation.features).unwrap(), validation.labels)
+        mean_log_loss(&model.predict_proba(validation.features()).unwrap(), validation.labels())
     };
     let recorded = model.best_validation_loss().unwrap();
     assert!((loss_of(&model) - recorded).abs() < 1e-12, "{} vs {recorded}", loss_of(&model));

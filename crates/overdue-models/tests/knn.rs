@@ -9,17 +9,15 @@
 //! our documented rule instead: ties at the k-th distance go to the lower
 //! training row index.
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_round_trips_through_json,
+    assert_same_whatever_the_threads, average_precision, bits, data_file, read_json, rejects_edited, small_training,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     Classifier, FitOptions, FittedClassifier, KNearestNeighbors, KNearestNeighborsModel, ModelError, NeighborWeights,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_round_trips_through_json,
-    assert_same_whatever_the_threads, average_precision, bits, data_file, read_json, rejects_edited, small_training,
-};
 
 #[derive(Deserialize)]
 struct Case {
@@ -208,7 +206,7 @@ fn bad_input_gives_the_right_error() {
     // More neighbours than training rows is an error, as in scikit-learn: no
     // silent clamp. Exactly as many is fine.
     let too_many = KNearestNeighbors { k: 7, ..KNearestNeighbors::default() };
-    assert!(Classifier::validate(&too_many).is_ok());
+    Classifier::validate(&too_many).expect("k above the rows is only known with the data");
     match too_many.fit(train, None, &options) {
         Err(ModelError::InvalidHyperparameter { name: "k", reason }) => assert!(reason.contains("6 training rows")),
         other => panic!("expected InvalidHyperparameter k, got {:?}", other.err()),

@@ -19,19 +19,17 @@
 //! objective, which both solvers land on exactly), accuracy within 0.5 points
 //! and average precision within 0.01 (both agree to all printed digits).
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
+    rejects_edited, small_training, with_threads,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     CalibratedOn, ClassWeight, Classifier, FitOptions, FittedClassifier, LinearSvm, LinearSvmModel, ModelError,
     PlattScaling,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
-    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
-    rejects_edited, small_training, with_threads,
-};
 
 /// Largest allowed coefficient difference, relative to sklearn's coefficient norm.
 const COEFFICIENT_TOLERANCE: f64 = 1e-6;
@@ -67,11 +65,11 @@ struct PlattCase {
 /// The SVM objective of a fitted model on its training rows:
 /// `||w||_1 + |b| + sum_i C_i max(0, 1 - y_i f_i)^2`.
 fn objective(model: &LinearSvmModel, params: &LinearSvm, train: Samples<'_>) -> f64 {
-    let weights = params.class_weight.resolve(train.labels).unwrap();
-    let decision = model.decision_function(train.features).unwrap();
+    let weights = params.class_weight.resolve(train.labels()).unwrap();
+    let decision = model.decision_function(train.features()).unwrap();
     let loss: f64 = decision
         .iter()
-        .zip(train.labels)
+        .zip(train.labels())
         .map(|(f, &late)| {
             let y = if late { 1.0 } else { -1.0 };
             let margin = (1.0 - y * f).max(0.0);
@@ -202,8 +200,8 @@ fn probabilities_are_calibrated_on_validation_when_given_and_on_train_otherwise(
 
     // The validation sigmoid is the one Platt fits on the validation decision values.
     let validation = parts.validation();
-    let scores = on_validation.decision_function(validation.features).unwrap();
-    assert_eq!(on_validation.platt(), PlattScaling::fit(&scores, validation.labels).unwrap());
+    let scores = on_validation.decision_function(validation.features()).unwrap();
+    assert_eq!(on_validation.platt(), PlattScaling::fit(&scores, validation.labels()).unwrap());
 
     // Probabilities: in [0, 1], increasing with the decision value.
     let proba = on_validation.predict_proba(parts.test()).unwrap();

@@ -10,19 +10,17 @@
 //! 1.2e-7 (custom weights, C=0.1), 4e-13 (both L1 cases, which also zero the
 //! same coefficients); run with `--nocapture` to see them.
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
+    large_training_set, read_json, rejects_edited, small_training,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassWeight, Classifier, FitOptions, FittedClassifier, LogisticRegression, LogisticRegressionModel, ModelError,
     Penalty,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
-    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file,
-    large_training_set, read_json, rejects_edited, small_training,
-};
 
 /// Largest allowed absolute difference from sklearn's probabilities.
 const PROBA_TOLERANCE: f64 = 1e-6;
@@ -169,7 +167,7 @@ fn hitting_max_iter_keeps_the_model_but_reports_it() {
     let model = params.fit_model(train).unwrap();
     assert!(!model.converged());
     assert_eq!(model.iterations(), 1);
-    let proba = model.predict_proba(train.features).unwrap();
+    let proba = model.predict_proba(train.features()).unwrap();
     assert!(proba.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
 }
 
@@ -179,7 +177,7 @@ fn original_scale_coefficients_give_the_same_probabilities() {
     let train = data.train();
     let model = LogisticRegression::default().fit_model(train).unwrap();
     let (beta, b) = model.original_scale();
-    let proba = model.predict_proba(train.features).unwrap();
+    let proba = model.predict_proba(train.features()).unwrap();
     for (row, p) in data.x_train.chunks_exact(data.n_cols).zip(&proba) {
         let z: f64 = b + row.iter().zip(&beta).map(|(&x, c)| f64::from(x) * c).sum::<f64>();
         assert!((1.0 / (1.0 + (-z).exp()) - p).abs() < 1e-9);
@@ -227,7 +225,7 @@ fn separable_data_without_penalty_does_not_produce_nan() {
     let params = LogisticRegression { penalty: Penalty::None, ..LogisticRegression::default() };
     match params.fit_model(train) {
         Ok(model) => {
-            let proba = model.predict_proba(train.features).unwrap();
+            let proba = model.predict_proba(train.features()).unwrap();
             assert!(proba.iter().all(|p| (0.0..=1.0).contains(p)), "{proba:?}");
         }
         Err(e) => assert!(matches!(e, ModelError::FitFailed(_)), "{e}"),

@@ -11,19 +11,17 @@
 //! grows accordingly. Measured worst relative differences: about 1e-15 on the
 //! shared dataset; run with `--nocapture` to see them.
 
-mod support;
-
+use crate::support::{
+    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
+    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
+    rejects_edited, small_training,
+};
 use overdue_features::{MatrixView, Samples};
 use overdue_models::{
     ClassModel, ClassPriors, Classifier, FitOptions, FittedClassifier, GaussianNaiveBayes, GaussianNaiveBayesModel,
     ModelError,
 };
 use serde::Deserialize;
-use support::{
-    BadInput, Flat, accuracy, assert_average_precision_matches_sklearns_example, assert_invalid_hyperparameters,
-    assert_round_trips_through_json, assert_same_whatever_the_threads, average_precision, bits, data_file, read_json,
-    rejects_edited, small_training,
-};
 
 /// Relative tolerance on probabilities (and on fitted parameters, 1e-12).
 const PROBA_TOLERANCE: f64 = 1e-9;
@@ -189,7 +187,7 @@ fn zero_variance_without_smoothing_is_a_clear_error() {
     }
     // The default smoothing makes the same data fit.
     let model = GaussianNaiveBayes::default().fit(train, None, &FitOptions::default()).unwrap();
-    let proba = model.predict_proba(train.features).unwrap();
+    let proba = model.predict_proba(train.features()).unwrap();
     assert!(proba.iter().all(|p| p.is_finite()));
 }
 

@@ -2,15 +2,13 @@
 //! histograms and the subtraction trick, split finding (missing values,
 //! constraints), leaf values, growth orders, prediction and the input checks.
 
-mod support;
-
+use crate::support::with_threads;
 use overdue_features::{MatrixView, Samples};
-use overdue_models::ModelError;
 use overdue_models::tree::{
     BinMapper, BinStats, BinnedMatrix, FlatTree, GradHess, GradHessSums, GrowerParams, Growth, Histogram, NodeRows,
-    PackedForest, SplitParams, TreeGrower, best_split, check_tree_features, check_tree_training,
+    PackedForest, SplitParams, TreeGrower, best_split,
 };
-use support::with_threads;
+use overdue_models::{MissingValues, ModelError, check_features, check_training};
 
 /// A deterministic pseudo-random sequence in [0, 1) (xorshift), so that these
 /// tests need no RNG crate.
@@ -614,11 +612,13 @@ fn flat_trees_reject_inconsistent_json() {
 }
 
 #[test]
-fn tree_input_checks_accept_nan_and_reject_infinity_naming_row_and_column() {
+fn routed_missing_values_accept_nan_and_reject_infinity_naming_row_and_column() {
+    let check_tree_training = |train: &Samples<'_>| check_training(train, MissingValues::Routed);
+    let check_tree_features = |features: &MatrixView<'_>, width| check_features(features, width, MissingValues::Routed);
     let labels = [false, true, false];
     let values = [0.0, f32::NAN, 1.0, 2.0, 3.0, 4.0];
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
-    assert!(check_tree_training(&train).is_ok());
+    check_tree_training(&train).expect("NaN is a missing value for the tree families");
 
     let values = [0.0, 1.0, 1.0, f32::NEG_INFINITY, 3.0, 4.0];
     let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();

@@ -20,29 +20,41 @@ use crate::{Adam, MlpWeights, NeuralBackend, OutputLayer, burn_engine, candle_en
 
 /// Training rows as every backend receives them: standardised features,
 /// targets shaped for the output layer, and per-row class weights.
+///
+/// Invariant (private fields, checked by [`TrainingRows::new`]): `features`
+/// holds `n_rows() * n_features` values, `targets` `n_rows() * target_width`,
+/// `sample_weights` one per row; the engines rely on it to shape tensors.
 #[derive(Debug, Clone)]
 pub struct TrainingRows {
     /// Row-major `[rows, n_features]`.
-    pub features: Vec<f32>,
+    pub(crate) features: Vec<f32>,
     /// Number of feature columns.
-    pub n_features: usize,
+    pub(crate) n_features: usize,
     /// Row-major `[rows, output width]`: one-hot for a softmax head, 0/1 for a logit.
-    pub targets: Vec<f32>,
+    pub(crate) targets: Vec<f32>,
     /// Width of a target row.
-    pub target_width: usize,
+    pub(crate) target_width: usize,
     /// Weight of each row in the loss.
-    pub sample_weights: Vec<f32>,
+    pub(crate) sample_weights: Vec<f32>,
 }
 
 impl TrainingRows {
-    /// Builds the rows for `output` from standardised features and labels.
+    /// Builds the rows for `output` from standardised features (row-major,
+    /// `n_features` wide) and one label per row; fails when the counts differ.
     pub fn new(
         features: Vec<f32>,
         n_features: usize,
         labels: &[bool],
         class_weights: [f64; 2],
         output: OutputLayer,
-    ) -> Self {
+    ) -> Result<Self, ModelError> {
+        if features.len() != labels.len() * n_features {
+            return Err(ModelError::FitFailed(format!(
+                "{} feature values for {} labelled rows of {n_features} features",
+                features.len(),
+                labels.len()
+            )));
+        }
         let targets = match output {
             OutputLayer::Softmax => {
                 labels.iter().flat_map(|&late| if late { [0.0, 1.0] } else { [1.0, 0.0] }).collect()
@@ -50,7 +62,17 @@ impl TrainingRows {
             OutputLayer::Logit => labels.iter().map(|&late| f32::from(u8::from(late))).collect(),
         };
         let sample_weights = labels.iter().map(|&late| class_weights[usize::from(late)] as f32).collect();
-        Self { features, n_features, targets, target_width: output.width(), sample_weights }
+        Ok(Self { features, n_features, targets, target_width: output.width(), sample_weights })
+    }
+
+    /// Number of feature columns.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// The standardised features, row-major `[rows, n_features]`.
+    pub fn features(&self) -> &[f32] {
+        &self.features
     }
 
     /// Number of rows.

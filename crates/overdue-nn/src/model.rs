@@ -1,8 +1,9 @@
 //! [`Mlp`] as a [`Classifier`], and the fitted [`MlpModel`].
 
-use overdue_features::{MatrixView, Samples};
+use overdue_features::MatrixView;
 use overdue_models::{
-    Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, TrainingReport, check_features, check_training,
+    CheckedData, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, Standardizer, TrainingReport,
+    check_features,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,34 +24,33 @@ impl Classifier for Mlp {
         self.check()
     }
 
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train_rows: Samples<'_>,
-        validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        self.check()?;
-        check_training(&train_rows)?;
-        let n_features = train_rows.features.n_cols();
-        let standardizer = self.standardize.then(|| Standardizer::fit(&train_rows.features));
-        let class_weights = self.class_weight.resolve(train_rows.labels)?;
+        let (train_rows, validation) = (data.train(), data.validation());
+        let n_features = train_rows.features().n_cols();
+        let standardizer = self.standardize.then(|| Standardizer::fit(&train_rows.features()));
+        let class_weights = self.class_weight.resolve(train_rows.labels())?;
         let rows = TrainingRows::new(
-            standardized(standardizer.as_ref(), &train_rows.features),
+            standardized(standardizer.as_ref(), &train_rows.features()),
             n_features,
-            train_rows.labels,
+            train_rows.labels(),
             class_weights,
             self.output,
-        );
+        )?;
         let validation_features = match &validation {
-            Some(validation) => {
-                check_features(&validation.features, n_features)?;
-                standardized(standardizer.as_ref(), &validation.features)
-            }
+            Some(validation) => standardized(standardizer.as_ref(), &validation.features()),
             None => Vec::new(),
         };
         let validation = validation
             .as_ref()
-            .map(|validation| ValidationRows { features: &validation_features, labels: validation.labels });
+            .map(|validation| ValidationRows { features: &validation_features, labels: validation.labels() });
         let (weights, training) = train(self, &rows, validation, options.seed)?;
         Ok(Box::new(MlpModel { hyperparameters: self.clone(), standardizer, weights, training }))
     }
@@ -73,7 +73,7 @@ pub struct MlpModel {
 
 impl FittedClassifier for MlpModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.weights.n_inputs())?;
+        check_features(&features, self.weights.n_inputs(), MissingValues::Rejected)?;
         if features.n_rows() == 0 {
             return Ok(Vec::new());
         }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use overdue_models::ModelError;
+use overdue_models::{ModelError, sigmoid};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -133,7 +133,6 @@ pub(crate) fn train(
 
 /// Probability of the late class for each row of `logits`.
 pub(crate) fn probabilities(output: OutputLayer, logits: &[f32]) -> Vec<f64> {
-    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
     match output {
         // softmax([z0, z1])[1] = sigmoid(z1 - z0)
         OutputLayer::Softmax => logits.chunks_exact(2).map(|z| sigmoid(f64::from(z[1]) - f64::from(z[0]))).collect(),

@@ -55,7 +55,12 @@ fn every_cell_gets_one_finished_record_and_a_report() {
         let rows = |k: usize| record.splits[k].rows as u64;
         assert_eq!(results.validation.as_ref().unwrap().rows, rows(1), "validation metrics cover its part");
         assert_eq!(results.test.rows, rows(2), "test metrics cover exactly the test part");
-        assert!(record.cost.as_ref().unwrap().fit_seconds >= 0.0);
+        // The cost is measured, not defaulted: a fit and a prediction take
+        // some time, and the throughputs are the rows over those times.
+        let cost = record.cost.as_ref().unwrap();
+        assert!(cost.fit_seconds > 0.0 && cost.predict_seconds > 0.0, "{cost:?}");
+        let train_rows = record.splits[0].rows as f64;
+        assert!((cost.train_rows_per_second * cost.fit_seconds / train_rows - 1.0).abs() < 1e-9, "{cost:?}");
         assert!(!record.environment.cpu.is_empty());
     }
     let report = fs::read_to_string(dir.path().join("report.md")).unwrap();

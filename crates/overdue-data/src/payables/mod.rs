@@ -46,6 +46,7 @@ mod dirty;
 mod simulation;
 mod table;
 
+use crate::calendar::last_day_of_month;
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -622,9 +623,4 @@ fn logit(p: f64) -> f64 {
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
-}
-
-fn last_day_of_month(date: NaiveDate) -> NaiveDate {
-    let (y, m) = if date.month() == 12 { (date.year() + 1, 1) } else { (date.year(), date.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).expect("valid month start") - Duration::days(1)
 }

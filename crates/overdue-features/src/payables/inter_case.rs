@@ -4,7 +4,8 @@
 //! Everything here is a count of facts dated before the moment's day, so each
 //! is a difference of per-day prefix sums: one pass to build them, O(1) per row.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use crate::calendar::day_number;
+use chrono::{Duration, NaiveDate};
 use overdue_data::{Payable, PayablesTable};
 
 use super::columns::RowWriter;
@@ -24,9 +25,9 @@ pub(super) fn names(lifetime: bool) -> Vec<String> {
     names.into_iter().map(String::from).collect()
 }
 
-/// A date as a day number, for cheap day arithmetic in the hot loops.
-fn day_number(date: NaiveDate) -> i64 {
-    i64::from(date.num_days_from_ce())
+/// [`crate::calendar::day_number`], widened for the prefix arithmetic.
+fn day(date: NaiveDate) -> i64 {
+    i64::from(day_number(date))
 }
 
 /// How many things happened before each day: `before(d)` counts those dated
@@ -41,10 +42,10 @@ struct DailyCounts {
 impl DailyCounts {
     /// Counts `(date, weight)` items over days `first..first + days`.
     fn new(first: NaiveDate, days: usize, items: impl Iterator<Item = (NaiveDate, u64)>) -> Self {
-        let first = day_number(first);
+        let first = day(first);
         let mut prefix = vec![0u64; days + 1];
         for (date, weight) in items {
-            let j = (day_number(date) - first).clamp(0, days as i64 - 1) as usize;
+            let j = (day(date) - first).clamp(0, days as i64 - 1) as usize;
             prefix[j + 1] += weight;
         }
         for j in 1..prefix.len() {
@@ -54,7 +55,7 @@ impl DailyCounts {
     }
 
     fn before(&self, date: NaiveDate) -> u64 {
-        let j = (day_number(date) - self.first).clamp(0, self.prefix.len() as i64 - 1);
+        let j = (day(date) - self.first).clamp(0, self.prefix.len() as i64 - 1);
         self.prefix[j as usize]
     }
 }
@@ -104,7 +105,7 @@ impl InterCase {
                     .enumerate()
                     .filter_map(|(k, i)| Some((i.cleared_date?, events.of(k).len() as u64))),
             ),
-            first: day_number(first),
+            first: day(first),
             due_soon: due_soon_by_day(invoices, first, days),
         }
     }
@@ -138,7 +139,7 @@ impl InterCase {
     }
 
     fn due_soon_at(&self, moment: NaiveDate) -> u64 {
-        let j = day_number(moment) - self.first;
+        let j = day(moment) - self.first;
         usize::try_from(j).ok().and_then(|j| self.due_soon.get(j)).map_or(0, |&n| u64::from(n))
     }
 }

@@ -27,7 +27,7 @@
 //! Counts and day sums are integers and amounts are exact fixed point
 //! ([`AmountScale`]), so every total is exact whatever the order of events.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use overdue_data::{Invoice, LATE_AFTER_DAYS};
 use rayon::prelude::*;
 
@@ -35,11 +35,7 @@ use std::ops::{Range, RangeInclusive};
 
 use super::exact_amount::AmountScale;
 use super::{HISTORY_COLUMNS, HistoryWindow};
-
-/// A date as a day number, for cheap comparisons and differences.
-fn day_number(date: NaiveDate) -> i32 {
-    date.num_days_from_ce()
-}
+use crate::calendar::day_number;
 
 /// What the sweep needs of one invoice, in its customer's issue order.
 #[derive(Debug, Clone, Copy)]

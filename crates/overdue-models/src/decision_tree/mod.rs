@@ -24,7 +24,7 @@ pub use model::{DecisionTreeModel, NodeSplit, TreeNode};
 pub(crate) use grow::{GrowParams, grow};
 pub(crate) use presort::{ClassWeights, Presorted, SampleWeights};
 
-use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, check_training};
+use crate::{CheckedData, ClassWeight, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError};
 
 /// How the impurity of a node is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -217,11 +217,15 @@ impl DecisionTree {
     /// Fits on `train` and returns the concrete tree (what [`Classifier::fit`]
     /// boxes). `seed` only matters when `max_features` samples features.
     pub fn fit_model(&self, train: Samples<'_>, seed: u64) -> Result<DecisionTreeModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
-        let class_weights = self.class_weight.resolve(train.labels)?;
+        self.fit_checked_model(self.check_data(train, None)?, seed)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>, seed: u64) -> Result<DecisionTreeModel, ModelError> {
+        let train = data.train();
+        let class_weights = self.class_weight.resolve(train.labels())?;
         let presorted = Presorted::new(&train)?;
-        let params = self.grow_params(train.features.n_cols(), seed)?;
+        let params = self.grow_params(train.features().n_cols(), seed)?;
         Ok(grow(&presorted, &ClassWeights(class_weights), &params))
     }
 
@@ -280,13 +284,16 @@ impl Classifier for DecisionTree {
     }
 
     /// Fits on `train`; `validation` is not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, options.seed)?))
+        Ok(Box::new(self.fit_checked_model(data, options.seed)?))
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Criterion;
 use crate::tree::FeatureImportance;
-use crate::{FittedClassifier, ModelError, check_features};
+use crate::{FittedClassifier, MissingValues, ModelError, check_features};
 
 /// Rows per parallel work item when predicting; fixed so results never depend
 /// on the thread pool (they could not anyway: rows are independent).
@@ -171,7 +171,7 @@ impl DecisionTreeModel {
     /// scikit-learn's `apply`. Fails like
     /// [`predict_proba`](FittedClassifier::predict_proba).
     pub fn leaf_indices(&self, features: MatrixView<'_>) -> Result<Vec<usize>, ModelError> {
-        check_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Rejected)?;
         Ok(features.rows().map(|row| self.leaf_of(row)).collect())
     }
 
@@ -195,7 +195,7 @@ impl DecisionTreeModel {
 
 impl FittedClassifier for DecisionTreeModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Rejected)?;
         let n_cols = features.n_cols();
         if features.n_rows() == 0 {
             return Ok(Vec::new());

@@ -43,11 +43,11 @@ impl Presorted {
     /// has checked that the values are finite.
     pub(crate) fn new(train: &Samples<'_>) -> Result<Self, ModelError> {
         let n_rows = train.n_rows();
-        let n_cols = train.features.n_cols();
+        let n_cols = train.features().n_cols();
         if n_rows >= LATE_BIT as usize {
             return Err(ModelError::FitFailed(format!("a decision tree takes at most {} rows", LATE_BIT - 1)));
         }
-        let values = train.features.as_slice();
+        let values = train.features().as_slice();
         let mut entries = vec![Entry::default(); n_rows * n_cols];
         if n_rows > 0 {
             entries.par_chunks_mut(n_rows).enumerate().for_each_init(Vec::new, |keys, (f, column)| {
@@ -58,7 +58,7 @@ impl Presorted {
                 keys.sort_unstable();
                 for (slot, &key) in column.iter_mut().zip(keys.iter()) {
                     let row = (key & u64::from(u32::MAX)) as usize;
-                    let code = row as u32 | if train.labels[row] { LATE_BIT } else { 0 };
+                    let code = row as u32 | if train.labels()[row] { LATE_BIT } else { 0 };
                     *slot = Entry { value: values[row * n_cols + f], code };
                 }
             });

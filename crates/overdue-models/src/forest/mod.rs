@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub use model::RandomForestModel;
 
 use crate::decision_tree::validate_growth;
-use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, MaxFeatures, ModelError};
+use crate::{
+    CheckedData, ClassWeight, Classifier, FitOptions, FittedClassifier, MaxFeatures, MissingValues, ModelError,
+};
 
 /// Hyperparameters of a random forest (family `"random_forest"`).
 ///
@@ -66,7 +68,7 @@ use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, MaxFeatures, 
 ///
 /// NaN features are routed as missing by the tree core (see [`crate::tree`]);
 /// infinite values, empty or one-class training data give the errors of
-/// [`crate::tree::check_tree_training`], invalid hyperparameters
+/// [`crate::check_training`] under [`crate::MissingValues::Routed`], invalid hyperparameters
 /// [`ModelError::InvalidHyperparameter`] naming the field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -134,8 +136,7 @@ impl RandomForest {
     /// Fits on `train` and returns the concrete model, so that callers can
     /// read its trees, out-of-bag score and importances.
     pub fn fit_model(&self, train: Samples<'_>, options: &FitOptions) -> Result<RandomForestModel, ModelError> {
-        self.validate()?;
-        train::train(self, train, options.seed)
+        train::train(self, self.check_data(train, None)?, options.seed)
     }
 }
 
@@ -153,12 +154,15 @@ impl Classifier for RandomForest {
     }
 
     /// Fits on `train`; `validation` is not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Routed
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, options)?))
+        Ok(Box::new(train::train(self, data, options.seed)?))
     }
 }

@@ -4,8 +4,8 @@ use overdue_features::MatrixView;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::tree::{FeatureImportance, FlatTree, PackedForest, check_tree_features};
-use crate::{FittedClassifier, ModelError};
+use crate::tree::{FeatureImportance, FlatTree, PackedForest};
+use crate::{FittedClassifier, MissingValues, ModelError, check_features};
 
 /// Rows per parallel work item when predicting: every tree is applied to a
 /// block of rows before the next, and the blocks are as large as the threads
@@ -75,7 +75,7 @@ impl RandomForestModel {
 
 impl FittedClassifier for RandomForestModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_tree_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Routed)?;
         let n_cols = features.n_cols();
         if features.n_rows() == 0 {
             return Ok(Vec::new());

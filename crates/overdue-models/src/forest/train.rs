@@ -1,17 +1,15 @@
 //! Growing the trees of a forest in parallel, and the out-of-bag score.
 
-use overdue_features::Samples;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::RandomForest;
 use super::model::RandomForestModel;
-use crate::ModelError;
 use crate::tree::{
     BinnedMatrix, FeatureImportance, FlatTree, GradHess, GrowerParams, Growth, NodeRows, SplitParams, TreeGrower,
-    check_tree_training,
 };
+use crate::{CheckedData, ModelError};
 
 /// A split must gain more than this share of its node's weight: below it, a
 /// gain is rounding residue (a pure node gains exactly nothing). Genuine gains
@@ -30,16 +28,16 @@ struct GrownTree {
     out_of_bag_values: Vec<f64>,
 }
 
-pub(super) fn train(params: &RandomForest, train: Samples<'_>, seed: u64) -> Result<RandomForestModel, ModelError> {
-    check_tree_training(&train)?;
+pub(super) fn train(params: &RandomForest, data: CheckedData<'_>, seed: u64) -> Result<RandomForestModel, ModelError> {
+    let train = data.train();
     let n = train.n_rows();
-    let n_cols = train.features.n_cols();
-    let class_weights = params.class_weight.resolve(train.labels)?;
+    let n_cols = train.features().n_cols();
+    let class_weights = params.class_weight.resolve(train.labels())?;
     let per_node = params.max_features.resolve(n_cols)?;
     if n > u32::MAX as usize {
         return Err(ModelError::FitFailed(format!("a forest fits at most 2^32-1 rows, got {n}")));
     }
-    let binned = BinnedMatrix::fit(&train.features, params.max_bins);
+    let binned = BinnedMatrix::fit(&train.features(), params.max_bins);
     // Every column, constant ones included: like scikit-learn's, a node's draw
     // counts features that turn out constant.
     let features: Vec<usize> = (0..n_cols).collect();
@@ -57,15 +55,15 @@ pub(super) fn train(params: &RandomForest, train: Samples<'_>, seed: u64) -> Res
         },
         features_per_node: Some(per_node),
     };
-    let row_weights: Vec<f64> = train.labels.iter().map(|&y| class_weights[usize::from(y)]).collect();
+    let row_weights: Vec<f64> = train.labels().iter().map(|&y| class_weights[usize::from(y)]).collect();
     let grow = |grower: &mut TreeGrower<'_>, t: usize| {
-        grow_tree(grower, params.bootstrap, train.labels, &row_weights, &features, seed, t as u64)
+        grow_tree(grower, params.bootstrap, train.labels(), &row_weights, &features, seed, t as u64)
     };
     // The grower is created once per rayon work item (a few per thread), and
     // reuses its buffers for the trees of that item.
     let grown: Vec<GrownTree> =
         (0..params.n_estimators).into_par_iter().map_init(|| TreeGrower::new(&binned, grower_params), grow).collect();
-    let oob_score = if params.bootstrap { out_of_bag_score(&grown, train.labels) } else { None };
+    let oob_score = if params.bootstrap { out_of_bag_score(&grown, train.labels()) } else { None };
     let trees: Vec<FlatTree> = grown.into_iter().map(|g| g.tree).collect();
     let importance = FeatureImportance::of_trees(&trees, n_cols);
     RandomForestModel::new(n_cols, trees, importance, oob_score)

@@ -7,13 +7,13 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::GradientBoostedTrees;
-use super::model::{GradientBoostedTreesModel, sigmoid};
-use crate::ModelError;
+use super::model::GradientBoostedTreesModel;
 use crate::hot_pool::with_workers_polling;
+use crate::numeric::{sigmoid, softplus};
 use crate::tree::{
     BinnedMatrix, FeatureImportance, FlatTree, GradHess, GrowerParams, NodeRows, SplitParams, TreeGrower,
-    check_tree_features, check_tree_training,
 };
+use crate::{CheckedData, ModelError};
 
 /// Rows per parallel work item for element-wise updates and loss sums. Fixed,
 /// so that sums (and every bit of the result) do not depend on the thread pool.
@@ -34,10 +34,10 @@ struct Validation<'a> {
 
 pub(super) fn boost(
     params: &GradientBoostedTrees,
-    train: Samples<'_>,
-    validation: Option<Samples<'_>>,
+    data: CheckedData<'_>,
     seed: u64,
 ) -> Result<GradientBoostedTreesModel, ModelError> {
+    let (train, validation) = (data.train(), data.validation());
     // Run on a worker of the thread pool, the other workers polling: the
     // hundreds of parallel steps of each tree then start from inside the pool
     // and find the workers awake (see `hot_pool`).
@@ -50,10 +50,9 @@ fn boost_in_pool(
     validation: Option<Samples<'_>>,
     seed: u64,
 ) -> Result<GradientBoostedTreesModel, ModelError> {
-    check_tree_training(&train)?;
-    let n_cols = train.features.n_cols();
+    let n_cols = train.features().n_cols();
     let n = train.n_rows();
-    let init_score = init_score(train.labels);
+    let init_score = init_score(train.labels());
     let mut validation = match params.early_stopping_rounds {
         None => None,
         Some(rounds) => {
@@ -61,10 +60,9 @@ fn boost_in_pool(
                 name: "early_stopping_rounds",
                 reason: "early stopping needs validation rows, and none were given".into(),
             })?;
-            check_tree_features(&v.features, n_cols)?;
             Some(Validation {
-                features: v.features,
-                labels: v.labels,
+                features: v.features(),
+                labels: v.labels(),
                 scores: vec![init_score; v.n_rows()],
                 rounds,
                 best_loss: f64::INFINITY,
@@ -73,7 +71,7 @@ fn boost_in_pool(
         }
     };
 
-    let binned = BinnedMatrix::fit(&train.features, params.max_bins);
+    let binned = BinnedMatrix::fit(&train.features(), params.max_bins);
     let splittable = binned.splittable_features();
     let grower_params = GrowerParams {
         num_leaves: params.num_leaves,
@@ -98,7 +96,7 @@ fn boost_in_pool(
     let mut bag: Vec<u32> = Vec::new();
 
     for round in 0..params.n_trees {
-        gradients(&scores, train.labels, params.scale_pos_weight, &mut stats);
+        gradients(&scores, train.labels(), params.scale_pos_weight, &mut stats);
         let bagged = bag_size < n;
         if bagged {
             bag.clear();
@@ -122,7 +120,7 @@ fn boost_in_pool(
         }
         tree.scale_leaves(params.learning_rate);
         if bagged {
-            add_tree(&tree, train.features, &mut scores);
+            add_tree(&tree, train.features(), &mut scores);
         } else {
             add_leaf_values(grower.leaf_rows().zip(tree.leaf_values().iter().copied()), &mut scores);
         }
@@ -221,9 +219,4 @@ fn mean_log_loss(scores: &[f64], labels: &[bool]) -> f64 {
         })
         .collect();
     partials.iter().fold(0.0, |a, b| a + b) / scores.len() as f64
-}
-
-/// `log(1 + exp(z))` without overflow.
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
 }

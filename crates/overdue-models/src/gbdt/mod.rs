@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub use model::GradientBoostedTreesModel;
 
 use crate::tree::Growth;
-use crate::{Classifier, FitOptions, FittedClassifier, ModelError};
+use crate::{CheckedData, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError};
 
 /// Hyperparameters of gradient boosted trees with the log loss.
 ///
@@ -52,8 +52,8 @@ use crate::{Classifier, FitOptions, FittedClassifier, ModelError};
 /// Invalid hyperparameters give [`ModelError::InvalidHyperparameter`] naming
 /// the field; empty or one-class training data, infinite values (NaN is
 /// allowed: it is routed as missing) or a validation width mismatch the errors
-/// of [`crate::tree::check_tree_training`] and
-/// [`crate::tree::check_tree_features`].
+/// of [`crate::check_training`] and [`crate::check_features`] under
+/// [`crate::MissingValues::Routed`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GradientBoostedTrees {
@@ -183,8 +183,7 @@ impl GradientBoostedTrees {
         validation: Option<Samples<'_>>,
         options: &FitOptions,
     ) -> Result<GradientBoostedTreesModel, ModelError> {
-        self.validate()?;
-        boost::boost(self, train, validation, options.seed)
+        boost::boost(self, self.check_data(train, validation)?, options.seed)
     }
 }
 
@@ -202,12 +201,15 @@ impl Classifier for GradientBoostedTrees {
     }
 
     /// Fits on `train`; `validation` is used only for early stopping.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Routed
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, validation, options)?))
+        Ok(Box::new(boost::boost(self, data, options.seed)?))
     }
 }

@@ -4,8 +4,9 @@ use overdue_features::MatrixView;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::tree::{FeatureImportance, FlatTree, PackedForest, check_tree_features};
-use crate::{FittedClassifier, ModelError};
+use crate::numeric::sigmoid;
+use crate::tree::{FeatureImportance, FlatTree, PackedForest};
+use crate::{FittedClassifier, MissingValues, ModelError, check_features};
 
 /// Rows per parallel work item when predicting: every tree is applied to a
 /// block of rows before the next, so that the tree stays in L1 cache.
@@ -93,7 +94,7 @@ impl GradientBoostedTreesModel {
     /// Scores (log-odds of late) of each row: the starting score plus every
     /// tree's leaf value.
     pub fn predict_scores(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_tree_features(&features, self.n_features)?;
+        check_features(&features, self.n_features, MissingValues::Routed)?;
         let n_cols = features.n_cols();
         if features.n_rows() == 0 {
             return Ok(Vec::new());
@@ -121,17 +122,6 @@ impl FittedClassifier for GradientBoostedTreesModel {
     fn feature_importance(&self) -> Option<FeatureImportance> {
         Some(self.feature_importance.clone())
     }
-}
-
-/// `1 / (1 + exp(-z))` without overflow.
-#[inline]
-pub(super) fn sigmoid(z: f64) -> f64 {
-    // Both quotients are computed and one is picked: the sign of a score is
-    // a coin toss, and a branch on it was mispredicted often enough to cost
-    // more than the second division.
-    let e = (-z.abs()).exp();
-    let (non_negative, negative) = (1.0 / (1.0 + e), e / (1.0 + e));
-    if z >= 0.0 { non_negative } else { negative }
 }
 
 /// The serialised form, checked into a [`GradientBoostedTreesModel`].

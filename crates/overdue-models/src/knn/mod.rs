@@ -21,7 +21,9 @@ use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_features, check_training};
+use crate::{
+    CheckedData, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, Standardizer, check_features,
+};
 use index::Index;
 use search::QUERY_BLOCK;
 
@@ -100,23 +102,27 @@ impl KNearestNeighbors {
     /// Fits on `train` and returns the concrete model (what [`Classifier::fit`]
     /// boxes).
     pub fn fit_model(&self, train: Samples<'_>) -> Result<KNearestNeighborsModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
+        self.fit_checked_model(self.check_data(train, None)?)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>) -> Result<KNearestNeighborsModel, ModelError> {
+        let train = data.train();
         if self.k > train.n_rows() {
             return Err(ModelError::InvalidHyperparameter {
                 name: "k",
                 reason: format!("k = {} exceeds the {} training rows", self.k, train.n_rows()),
             });
         }
-        let standardizer = self.standardize.then(|| Standardizer::fit(&train.features));
-        let points = transform(standardizer.as_ref(), train.features);
+        let standardizer = self.standardize.then(|| Standardizer::fit(&train.features()));
+        let points = transform(standardizer.as_ref(), train.features());
         let raw = RawModel {
             k: self.k,
             weights: self.weights,
             standardizer,
-            n_features: train.features.n_cols(),
+            n_features: train.features().n_cols(),
             points,
-            labels: train.labels.to_vec(),
+            labels: train.labels().to_vec(),
         };
         KNearestNeighborsModel::new(raw).map_err(ModelError::FitFailed)
     }
@@ -136,13 +142,16 @@ impl Classifier for KNearestNeighbors {
     }
 
     /// Fits on `train`; `validation` and the seed are not used.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        _validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         _options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train)?))
+        Ok(Box::new(self.fit_checked_model(data)?))
     }
 }
 
@@ -240,7 +249,7 @@ impl KNearestNeighborsModel {
     ///
     /// Fails when the width differs from training or a value is not finite.
     pub fn neighbors(&self, features: MatrixView<'_>) -> Result<Vec<Vec<(usize, f64)>>, ModelError> {
-        check_features(&features, self.n_features())?;
+        check_features(&features, self.n_features(), MissingValues::Rejected)?;
         Ok(self.search(features, |found| found.iter().map(|&(d2, i)| (i, d2.sqrt())).collect()))
     }
 
@@ -304,7 +313,7 @@ impl KNearestNeighborsModel {
 
 impl FittedClassifier for KNearestNeighborsModel {
     fn predict_proba(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
+        check_features(&features, self.n_features(), MissingValues::Rejected)?;
         Ok(self.search(features, |neighbors| self.probability(neighbors)))
     }
 

@@ -13,8 +13,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::platt_linear::{FitRecord, PlattLinearModel, check_validation, design_row};
-use crate::{ClassWeight, Classifier, FitOptions, FittedClassifier, ModelError, Standardizer, check_training};
+use crate::platt_linear::{FitRecord, PlattLinearModel, design_row};
+use crate::{
+    CheckedData, ClassWeight, Classifier, FitOptions, FittedClassifier, MissingValues, ModelError, Standardizer,
+};
 
 /// Hyperparameters of an L1-regularised, squared-hinge linear SVM.
 ///
@@ -134,20 +136,23 @@ impl LinearSvm {
         validation: Option<Samples<'_>>,
         options: &FitOptions,
     ) -> Result<LinearSvmModel, ModelError> {
-        self.validate()?;
-        check_training(&train)?;
-        let weights = self.class_weight.resolve(train.labels)?;
-        let features = train.features;
+        self.fit_checked_model(self.check_data(train, validation)?, options)
+    }
+
+    /// The fit itself, on data the contract checked.
+    fn fit_checked_model(&self, data: CheckedData<'_>, options: &FitOptions) -> Result<LinearSvmModel, ModelError> {
+        let (train, validation) = (data.train(), data.validation());
+        let weights = self.class_weight.resolve(train.labels())?;
+        let features = train.features();
         let (n_rows, n_cols) = (features.n_rows(), features.n_cols());
-        check_validation(validation.as_ref(), n_cols)?;
         let standardizer = self.standardize.then(|| Standardizer::fit(&features));
 
         let n_coords = n_cols + usize::from(self.fit_intercept);
         let root_costs: Vec<f64> =
-            train.labels.iter().map(|&late| (self.c * weights[usize::from(late)]).sqrt()).collect();
+            train.labels().iter().map(|&late| (self.c * weights[usize::from(late)]).sqrt()).collect();
         let mut columns = vec![0.0; n_coords * n_rows];
         let mut buffer = vec![0.0; n_cols];
-        for (i, (row, &late)) in features.rows().zip(train.labels).enumerate() {
+        for (i, (row, &late)) in features.rows().zip(train.labels()).enumerate() {
             design_row(standardizer.as_ref(), row, &mut buffer);
             let scale = if late { root_costs[i] } else { -root_costs[i] };
             for (j, x) in buffer.iter().enumerate() {
@@ -184,13 +189,16 @@ impl Classifier for LinearSvm {
     }
 
     /// Fits on `train`; `validation` is used for Platt scaling only.
-    fn fit(
+    fn missing_values(&self) -> MissingValues {
+        MissingValues::Rejected
+    }
+
+    fn fit_checked(
         &self,
-        train: Samples<'_>,
-        validation: Option<Samples<'_>>,
+        data: CheckedData<'_>,
         options: &FitOptions,
     ) -> Result<Box<dyn FittedClassifier>, ModelError> {
-        Ok(Box::new(self.fit_model(train, validation, options)?))
+        Ok(Box::new(self.fit_checked_model(data, options)?))
     }
 }
 

@@ -12,9 +12,9 @@ use overdue_features::{MatrixView, Samples};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub(crate) use scoring::{LinearScorer, check_validation, decision_value, design_row};
+pub(crate) use scoring::{LinearScorer, decision_value, design_row};
 
-use crate::{CalibratedOn, FittedClassifier, ModelError, PlattScaling, Standardizer, check_features};
+use crate::{CalibratedOn, FittedClassifier, MissingValues, ModelError, PlattScaling, Standardizer, check_features};
 
 /// What a family records about its fit beyond the linear model (solver
 /// iterations, online updates). Its fields are serialised next to the shared
@@ -119,7 +119,7 @@ impl<R> PlattLinearModel<R> {
     /// The decision values `w . x + b` (positive = late side), before
     /// calibration.
     pub fn decision_function(&self, features: MatrixView<'_>) -> Result<Vec<f64>, ModelError> {
-        check_features(&features, self.n_features())?;
+        check_features(&features, self.n_features(), MissingValues::Rejected)?;
         Ok(self.scorer().decision_values(features))
     }
 }

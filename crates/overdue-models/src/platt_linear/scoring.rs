@@ -5,7 +5,7 @@
 use overdue_features::{MatrixView, Samples};
 use rayon::prelude::*;
 
-use crate::{CalibratedOn, ModelError, PlattScaling, Standardizer, check_features};
+use crate::{CalibratedOn, ModelError, PlattScaling, Standardizer};
 
 /// Rows per parallel work item when scoring. Each row's value is computed
 /// alone, so the result does not depend on the chunking; the constant only
@@ -28,16 +28,6 @@ pub(crate) fn decision_value(x: &[f64], coefficients: &[f64], intercept: f64) ->
         z += xi * wi;
     }
     z + intercept
-}
-
-/// Checks a validation split before any fitting work: the training width and
-/// finite values (an empty split is fine: calibration then uses the training
-/// rows).
-pub(crate) fn check_validation(validation: Option<&Samples<'_>>, n_cols: usize) -> Result<(), ModelError> {
-    match validation {
-        Some(v) if v.n_rows() > 0 => check_features(&v.features, n_cols),
-        _ => Ok(()),
-    }
 }
 
 /// A linear scorer borrowed from a fitted model.
@@ -74,7 +64,8 @@ impl LinearScorer<'_> {
     }
 
     /// Fits Platt scaling on the validation rows when there are any, otherwise
-    /// on the training rows, and says which.
+    /// on the training rows, and says which. Both come from a fit's
+    /// [`crate::CheckedData`]: the contract checked their width and values.
     pub fn calibrate(
         &self,
         train: Samples<'_>,
@@ -82,13 +73,12 @@ impl LinearScorer<'_> {
     ) -> Result<(PlattScaling, CalibratedOn), ModelError> {
         match validation.filter(|v| v.n_rows() > 0) {
             Some(v) => {
-                check_validation(Some(&v), self.coefficients.len())?;
-                let scores = self.decision_values(v.features);
-                Ok((PlattScaling::fit(&scores, v.labels)?, CalibratedOn::Validation))
+                let scores = self.decision_values(v.features());
+                Ok((PlattScaling::fit(&scores, v.labels())?, CalibratedOn::Validation))
             }
             None => {
-                let scores = self.decision_values(train.features);
-                Ok((PlattScaling::fit(&scores, train.labels)?, CalibratedOn::Train))
+                let scores = self.decision_values(train.features());
+                Ok((PlattScaling::fit(&scores, train.labels())?, CalibratedOn::Train))
             }
         }
     }

@@ -63,10 +63,10 @@
 //!
 //! # Missing values
 //!
-//! Unlike the other families, trees accept NaN features: use
-//! [`check_tree_training`] and [`check_tree_features`] instead of
-//! `check_training` / `check_features`. ±inf is still rejected, naming its row
-//! and column. A split sends NaN to the side chosen at training time: for a
+//! Unlike the other families, the histogram tree families accept NaN
+//! features: their missing-value policy is [`MissingValues::Routed`](crate::MissingValues),
+//! which the contract enforces (±inf is still rejected, naming its row and
+//! column). A split sends NaN to the side chosen at training time: for a
 //! feature with NaN in the training rows, the side where the node's missing
 //! rows gain most (left when the node has none, as LightGBM); for a feature
 //! without, the side that received more training rows (LightGBM would read NaN
@@ -82,8 +82,6 @@ mod partition;
 mod predict;
 mod split;
 
-use overdue_features::{MatrixView, Samples};
-
 pub use binning::{BIN_SAMPLE_ROWS, BinMapper, BinnedMatrix, HISTOGRAM_STRIDE, MAX_BINS};
 pub use grower::{GrowerParams, Growth, TreeGrower};
 pub use histogram::{BinStats, GradHess, GradHessSums, Histogram, HistogramBin, NodeRows};
@@ -91,35 +89,3 @@ pub use importance::FeatureImportance;
 pub use node::FlatTree;
 pub use predict::PackedForest;
 pub use split::{SplitInfo, SplitParams, best_split};
-
-use crate::ModelError;
-
-/// Checks training data for a tree family: rows, both classes, and no
-/// infinite value (NaN is allowed and treated as missing).
-pub fn check_tree_training(train: &Samples<'_>) -> Result<(), ModelError> {
-    if train.n_rows() == 0 {
-        return Err(ModelError::Empty("fit"));
-    }
-    let late = train.n_late();
-    if late == 0 || late == train.n_rows() {
-        return Err(ModelError::OneClass { late: late > 0 });
-    }
-    check_no_infinity(&train.features)
-}
-
-/// Checks a matrix given to a fitted tree model: the fitted width and no
-/// infinite value (NaN is allowed). An empty matrix is valid.
-pub fn check_tree_features(features: &MatrixView<'_>, fitted_width: usize) -> Result<(), ModelError> {
-    if features.n_cols() != fitted_width {
-        return Err(ModelError::WidthMismatch { expected: fitted_width, got: features.n_cols() });
-    }
-    check_no_infinity(features)
-}
-
-fn check_no_infinity(features: &MatrixView<'_>) -> Result<(), ModelError> {
-    let n_cols = features.n_cols();
-    match features.as_slice().iter().position(|v| v.is_infinite()) {
-        Some(i) => Err(ModelError::NonFinite { row: i / n_cols, column: i % n_cols, value: features.as_slice()[i] }),
-        None => Ok(()),
-    }
-}

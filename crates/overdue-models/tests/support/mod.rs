@@ -1,5 +1,5 @@
-//! Shared by the model tests: each `tests/*.rs` file is a crate of its own
-//! and pulls this in with `mod support;`. It holds what every family's tests
+//! Shared by the model tests (`crate::support` in every module of the
+//! integration binary). It holds what every family's tests
 //! need alike: the fixtures (read and flattened into row-major matrices), the
 //! two metrics the fixtures record, determinism and serde checks, and the
 //! bad inputs every family must reject with a clear error.
@@ -10,7 +10,7 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 
 use overdue_features::{MatrixView, Samples};
-use overdue_models::{Classifier, FitOptions, FittedClassifier, ModelError};
+use overdue_models::{Classifier, FitOptions, FittedClassifier, MissingValues, ModelError};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -270,6 +270,22 @@ impl BadInput {
             values[row * 2 + column] = value;
             let train = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
             assert_non_finite(params.fit(train, None, &options).err(), row, column, value, "training");
+        }
+
+        // The family's stated missing-value policy holds at fit and at
+        // prediction: NaN refused naming its cell, or routed to a probability.
+        let (mut values, labels) = small_training();
+        values[3] = f32::NAN;
+        let with_nan = Samples::new(MatrixView::new(&values, 2).unwrap(), &labels).unwrap();
+        match params.missing_values() {
+            MissingValues::Rejected => {
+                assert_non_finite(params.fit(with_nan, None, &options).err(), 1, 1, f32::NAN, "training")
+            }
+            MissingValues::Routed => {
+                let model = params.fit(with_nan, None, &options).expect("NaN is routed as missing");
+                let p = model.predict_proba(with_nan.features()).expect("NaN is routed at prediction too");
+                assert!(p.iter().all(|p| (0.0..=1.0).contains(p)), "{p:?}");
+            }
         }
 
         let (values, labels) = small_training();
