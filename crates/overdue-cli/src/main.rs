@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use overdue_sweep::{
-    CompareOptions, Shard, SweepConfig, SweepEvent, SweepOptions, Verdict, compare, load_records, merge_folders,
-    plan_sweep, report_folder, run_sweep, write_features,
+    CompareOptions, FAULT_VARIABLE, InjectedFault, Shard, SweepConfig, SweepEvent, SweepOptions, Verdict, compare,
+    load_records, merge_folders, plan_sweep, report_folder, run_sweep, write_features,
 };
 
 /// Benchmark machine-learning models that predict which invoices will be paid late.
@@ -38,7 +38,7 @@ enum Command {
         /// The sweep config (TOML), e.g. configs/quickstart.toml.
         config: PathBuf,
         /// Write results here instead of the config's `output` (default
-        /// `results/<config name>`).
+        /// `out/<config name>`; the committed reports live in `results/`).
         #[arg(long, value_name = "DIR")]
         output: Option<PathBuf>,
         /// Stop at the first failed run (default: record the failure and go on).
@@ -77,7 +77,9 @@ enum Command {
     ///
     /// Quality metrics (accuracy, average precision, ROC AUC, balanced
     /// accuracy) may not drop by more than the tolerance; each model's median fit
-    /// and predict times may not grow beyond the slowdown ratio. Exit status: 0
+    /// and predict times may not grow beyond the slowdown ratio, where both
+    /// sides ran on the same machine (CPU model, cores, threads, build
+    /// profile; elsewhere times are shown, not gated). Exit status: 0
     /// no regression, 1 regression, 2 could not compare (different cells,
     /// failed runs, unreadable input).
     Compare {
@@ -94,6 +96,11 @@ enum Command {
         /// Baseline median times under this many seconds are shown but not gated.
         #[arg(long, default_value_t = CompareOptions::default().min_gated_seconds, value_name = "SECONDS")]
         min_gated_seconds: f64,
+        /// Gate timings even when the two sides ran on different machines (CPU
+        /// model, cores, threads or build profile differ); by default such
+        /// timings are shown, not gated, and the verdict rests on quality.
+        #[arg(long)]
+        gate_timings_across_machines: bool,
     },
     /// Generate a synthetic world and write it as an export (CSV or Parquet, by
     /// the output's extension).
@@ -139,7 +146,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_plan(&config, shard)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let options = SweepOptions { fail_fast, shard };
+            let fault = match std::env::var(FAULT_VARIABLE) {
+                Ok(text) => Some(InjectedFault::parse(&text).map_err(anyhow::Error::msg)?),
+                Err(std::env::VarError::NotPresent) => None,
+                Err(error) => anyhow::bail!("{FAULT_VARIABLE}: {error}"),
+            };
+            let options = SweepOptions { fail_fast, shard, fault };
             let mut display = progress::SweepDisplay::new();
             let result = run_sweep(&config, &options, &mut |event| display.show(event));
             display.finish();
@@ -182,8 +194,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare { baseline, current, metric_tolerance, max_slowdown, min_gated_seconds } => {
-            let options = CompareOptions { metric_tolerance, max_slowdown, min_gated_seconds };
+        Command::Compare {
+            baseline,
+            current,
+            metric_tolerance,
+            max_slowdown,
+            min_gated_seconds,
+            gate_timings_across_machines,
+        } => {
+            let options =
+                CompareOptions { metric_tolerance, max_slowdown, min_gated_seconds, gate_timings_across_machines };
             Ok(run_compare(&baseline, &current, &options))
         }
         Command::Generate { world } => {

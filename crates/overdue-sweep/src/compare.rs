@@ -1,11 +1,16 @@
 //! The regression gate: compare two sets of run records cell by cell.
 //!
 //! Quality metrics are deterministic on CPU for a fixed config and seed, so any
-//! drop beyond a small tolerance is a regression. Timings are noisy on shared
-//! machines, so they are compared as ratios of medians over the repeated runs of
-//! each model (all its windows and seeds), and only a slowdown beyond a
-//! threshold fails; models whose baseline median is too short to time reliably
-//! are reported but not gated.
+//! drop beyond a small tolerance is a regression, wherever either side ran.
+//! Timings are compared only like with like: as ratios of medians over the
+//! repeated runs of each model (all its windows and seeds), and gated only when
+//! both sides ran on the same machine fingerprint
+//! ([`crate::Environment::machine_fingerprint`]: CPU model, cores, threads, build
+//! profile). A baseline made on another CPU says nothing about this one's
+//! speed (a committed baseline failed seven timings on identical metrics), so
+//! across machines the times are shown, marked "other machine", and the gate
+//! concludes on quality alone, saying so. Models whose baseline median is too
+//! short to time reliably are reported but not gated either.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,11 +28,14 @@ pub struct CompareOptions {
     pub max_slowdown: f64,
     /// Baseline medians below this many seconds are not gated (too noisy).
     pub min_gated_seconds: f64,
+    /// Gate timings even when the two sides ran on different machines
+    /// (off by default: such ratios measure the machines, not the code).
+    pub gate_timings_across_machines: bool,
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        Self { metric_tolerance: 1e-4, max_slowdown: 1.5, min_gated_seconds: 0.02 }
+        Self { metric_tolerance: 1e-4, max_slowdown: 1.5, min_gated_seconds: 0.02, gate_timings_across_machines: false }
     }
 }
 
@@ -69,8 +77,12 @@ pub struct TimingChange {
     pub baseline: f64,
     /// Current median seconds.
     pub current: f64,
-    /// Whether the baseline is long enough to be gated.
+    /// Whether the time is gated: the baseline is long enough to time and
+    /// both sides ran on the same machine fingerprint (or the options say to
+    /// gate across machines).
     pub gated: bool,
+    /// Why it is not gated, when it is not.
+    pub not_gated_because: Option<&'static str>,
     /// Whether the slowdown exceeds the threshold.
     pub regressed: bool,
 }
@@ -189,10 +201,31 @@ pub fn compare(baseline: &[RunRecord], current: &[RunRecord], options: &CompareO
             entry[3].push(cc.predict_seconds);
         }
     }
+    let (base_machines, cur_machines) = (machines(&base), machines(&cur));
+    let same_machine = base_machines.len() == 1 && base_machines == cur_machines;
+    if !same_machine {
+        comparison.warnings.push(format!(
+            "baseline ran on {}, current on {}: {}",
+            base_machines.join(" + "),
+            cur_machines.join(" + "),
+            if options.gate_timings_across_machines {
+                "timings gated all the same (asked for)"
+            } else {
+                "timings are shown but not gated; the verdict rests on quality alone"
+            }
+        ));
+    }
     for (model, [base_fit, cur_fit, base_predict, cur_predict]) in times {
         for (phase, mut before, mut after) in [("fit", base_fit, cur_fit), ("predict", base_predict, cur_predict)] {
             let (before, after) = (median(&mut before), median(&mut after));
-            let gated = before >= options.min_gated_seconds;
+            let not_gated_because = if before < options.min_gated_seconds {
+                Some("too short")
+            } else if !same_machine && !options.gate_timings_across_machines {
+                Some("other machine")
+            } else {
+                None
+            };
+            let gated = not_gated_because.is_none();
             let regressed = gated && after > before * options.max_slowdown;
             comparison.timings.push(TimingChange {
                 model: model.clone(),
@@ -200,26 +233,24 @@ pub fn compare(baseline: &[RunRecord], current: &[RunRecord], options: &CompareO
                 baseline: before,
                 current: after,
                 gated,
+                not_gated_because,
                 regressed,
             });
         }
-    }
-
-    let machine = |records: &BTreeMap<String, RunRecord>| {
-        records.values().next().map(|r| (r.environment.cpu.clone(), r.environment.cores, r.environment.threads))
-    };
-    if machine(&base) != machine(&cur) {
-        comparison.warnings.push(format!(
-            "baseline and current ran on different machines ({:?} vs {:?}): timing ratios are indicative only",
-            machine(&base),
-            machine(&cur)
-        ));
     }
     let regressed = comparison.metrics.iter().any(|m| m.regressed) || comparison.timings.iter().any(|t| t.regressed);
     if regressed {
         comparison.verdict = Verdict::Regression;
     }
     comparison
+}
+
+/// The distinct machine fingerprints of a side's records, sorted.
+fn machines(records: &BTreeMap<String, RunRecord>) -> Vec<String> {
+    let mut machines: Vec<String> = records.values().map(|r| r.environment.machine_fingerprint()).collect();
+    machines.sort();
+    machines.dedup();
+    machines
 }
 
 impl Comparison {
@@ -249,7 +280,7 @@ impl Comparison {
         if !self.timings.is_empty() {
             let _ = writeln!(
                 out,
-                "median times per model (fail above {}x; baselines under {}s not gated):",
+                "median times per model (fail above {}x; not gated: baselines under {}s, or another machine):",
                 options.max_slowdown, options.min_gated_seconds
             );
             let _ = writeln!(
@@ -258,10 +289,10 @@ impl Comparison {
                 "model", "phase", "baseline s", "current s", "ratio"
             );
             for t in &self.timings {
-                let verdict = match (t.gated, t.regressed) {
-                    (false, _) => "not gated",
-                    (true, true) => "REGRESSION",
-                    (true, false) => "ok",
+                let verdict = match (t.not_gated_because, t.regressed) {
+                    (Some(why), _) => format!("not gated ({why})"),
+                    (None, true) => "REGRESSION".to_string(),
+                    (None, false) => "ok".to_string(),
                 };
                 let _ = writeln!(
                     out,
@@ -357,6 +388,37 @@ mod tests {
         // ...but with a 2.5x threshold it is within bounds.
         let lenient = CompareOptions { max_slowdown: 2.5, ..CompareOptions::default() };
         assert_eq!(compare(&base, &current, &lenient).verdict, Verdict::NoRegression);
+    }
+
+    #[test]
+    fn timings_are_gated_only_on_the_same_machine() {
+        let mut base = records();
+        for r in &mut base {
+            r.cost.as_mut().unwrap().fit_seconds = 1.0;
+        }
+        let mut current = base.clone();
+        for r in &mut current {
+            r.cost.as_mut().unwrap().fit_seconds = 3.0;
+            r.environment.cpu = "Another CPU".into();
+        }
+        let comparison = compare(&base, &current, &CompareOptions::default());
+        assert_eq!(comparison.verdict, Verdict::NoRegression, "{}", comparison.render(&CompareOptions::default()));
+        let fit = comparison.timings.iter().find(|t| t.phase == "fit").unwrap();
+        assert_eq!((fit.gated, fit.not_gated_because), (false, Some("other machine")));
+        assert!(comparison.warnings.iter().any(|w| w.contains("Another CPU") && w.contains("not gated")));
+
+        // A quality drop still fails across machines...
+        results_mut(&mut current[0]).test.accuracy -= 0.01;
+        assert_eq!(compare(&base, &current, &CompareOptions::default()).verdict, Verdict::Regression);
+        // ...and the slowdown fails when asked to gate across machines anyway.
+        results_mut(&mut current[0]).test.accuracy += 0.01;
+        let across = CompareOptions { gate_timings_across_machines: true, ..CompareOptions::default() };
+        assert_eq!(compare(&base, &current, &across).verdict, Verdict::Regression);
+        // The same fingerprint: gated.
+        for r in &mut current {
+            r.environment.cpu = base[0].environment.cpu.clone();
+        }
+        assert_eq!(compare(&base, &current, &CompareOptions::default()).verdict, Verdict::Regression);
     }
 
     #[test]

@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::SweepError;
 use crate::feature_config::{FeatureConfig, FeatureTable};
 
+/// Where a sweep writes when neither its config nor the command line names a
+/// folder: `out/<name>`, relative to the working directory. Deliberately not
+/// `results/`, which holds the committed, published reports: a sweep run on a
+/// fresh clone computes instead of resuming those (`--output results/<name>`
+/// regenerates one on purpose). The repository ignores `out/`.
+pub const DEFAULT_OUTPUT_ROOT: &str = "out";
+
 /// A whole sweep, resolved: data, features, split, the expanded list of models,
 /// seeds and where results go.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +28,8 @@ pub struct SweepConfig {
     pub source: PathBuf,
     /// Name of the sweep, used in reports; defaults to the config file's stem.
     pub name: String,
-    /// Folder for run records and reports; defaults to `results/<name>`.
+    /// Folder for run records and reports; defaults to
+    /// [`DEFAULT_OUTPUT_ROOT`]`/<name>`.
     pub output: PathBuf,
     /// Seeds: every model runs once per seed (repeats of stochastic models).
     pub seeds: Vec<u64>,
@@ -55,7 +63,8 @@ struct ConfigFile {
     features: FeatureTable,
     #[serde(default)]
     split: Option<SplitSpec>,
-    // Checked after `[data]`, so that a data error is reported first.
+    // Checked after `[data]` (keys here, values in `SweepConfig::check`), so
+    // that a data error is reported first.
     #[serde(default)]
     models: Vec<toml::Table>,
 }
@@ -237,7 +246,7 @@ impl SweepConfig {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         }
         if config.output.as_os_str().is_empty() {
-            config.output = Path::new("results").join(&config.name);
+            config.output = Path::new(DEFAULT_OUTPUT_ROOT).join(&config.name);
         }
         Ok(config)
     }
@@ -247,12 +256,12 @@ impl SweepConfig {
     pub fn parse(text: &str) -> Result<Self, (String, String)> {
         let deserializer = toml::Deserializer::parse(text).map_err(|e| (String::new(), e.to_string()))?;
         let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(describe_error)?;
+        let data = DataConfig::from_table(file.data)?;
+        let features = file.features.resolve(&data)?;
         let mut models = Vec::new();
         for (index, table) in file.models.iter().enumerate() {
             models.extend(expand_grid(table).map_err(|(key, message)| (format!("models[{index}]{key}"), message))?);
         }
-        let data = DataConfig::from_table(file.data)?;
-        let features = file.features.resolve(&data)?;
         let config = SweepConfig {
             source: PathBuf::new(),
             name: file.name,
@@ -268,22 +277,25 @@ impl SweepConfig {
         Ok(config)
     }
 
-    /// Checks what serde cannot: non-empty lists and valid values.
+    /// Checks what serde cannot: non-empty lists and valid values, in the
+    /// file's order: the data and the split before the models, so that a data
+    /// error is reported first (as for keys).
     fn check(&self) -> Result<(), (&'static str, String)> {
         if self.seeds.is_empty() {
             return Err(("seeds", "give at least one seed".into()));
         }
-        if self.models.is_empty() {
-            return Err(("models", "give at least one [[models]] entry".into()));
-        }
         if self.threads == Some(0) {
             return Err(("threads", "must be at least 1".into()));
+        }
+        self.data.validate().map_err(|e| ("data", e.to_string()))?;
+        self.split.validate().map_err(|e| ("split", e.to_string()))?;
+        if self.models.is_empty() {
+            return Err(("models", "give at least one [[models]] entry".into()));
         }
         for model in &self.models {
             model.classifier().validate().map_err(|e| ("models", e.to_string()))?;
         }
-        self.split.validate().map_err(|e| ("split", e.to_string()))?;
-        self.data.validate().map_err(|e| ("data", e.to_string()))
+        Ok(())
     }
 }
 

@@ -42,6 +42,15 @@ impl Environment {
     }
 }
 
+impl Environment {
+    /// What must match for two runs' timings to be comparable: the CPU model,
+    /// the cores and threads, and the build profile. Not the commit or the
+    /// compiler, which are what a timing comparison is meant to judge.
+    pub fn machine_fingerprint(&self) -> String {
+        format!("{} ({} cores, {} threads, {})", self.cpu, self.cores, self.threads, self.build)
+    }
+}
+
 fn cpu_model() -> Option<String> {
     let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     info.lines()

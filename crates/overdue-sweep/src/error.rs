@@ -43,9 +43,6 @@ pub enum SweepError {
         /// The folder that should hold `<run_id>.json` files.
         path: PathBuf,
     },
-    /// `OVERDUE_INJECT_FAULT` holds an invalid value.
-    #[error("{0}")]
-    BadFault(String),
     /// The thread pool could not be built.
     #[error("cannot start the thread pool: {0}")]
     Threads(String),

@@ -1,18 +1,19 @@
 //! Deliberate faults, to prove that the regression gate catches regressions.
 //!
-//! Setting `OVERDUE_INJECT_FAULT` makes every run of a sweep worse in a known
-//! way, without changing any run's identity, so that `overdue compare` against a
-//! clean baseline must fail. Runs made with a fault say so in their record
-//! (`injected_fault`). Never set it for real measurements.
+//! A fault in [`SweepOptions::fault`](crate::SweepOptions) makes every run of
+//! a sweep worse in a known way, without changing any run's identity, so that
+//! `overdue compare` against a clean baseline must fail. Runs made with a fault
+//! say so in their record (`injected_fault`). The library never reads the
+//! environment for it: the `overdue` binary parses [`FAULT_VARIABLE`]
+//! (`OVERDUE_INJECT_FAULT`) and passes the fault in. Never set it for real
+//! measurements.
 //!
 //! * `slowdown:F` — fitting takes F times as long (F >= 1), by sleeping after
 //!   the fit for (F - 1) times its duration;
 //! * `degrade:P` — a deterministic share P (0..=1) of predicted probabilities
 //!   is replaced by 1 - p, which costs accuracy and ranking quality.
 
-use crate::SweepError;
-
-/// The environment variable that injects a fault.
+/// The environment variable through which the `overdue` binary injects a fault.
 pub const FAULT_VARIABLE: &str = "OVERDUE_INJECT_FAULT";
 
 /// A fault to inject into every run.
@@ -25,15 +26,9 @@ pub enum InjectedFault {
 }
 
 impl InjectedFault {
-    /// The fault requested by the environment, if any.
-    pub fn from_env() -> Result<Option<Self>, SweepError> {
-        match std::env::var(FAULT_VARIABLE) {
-            Ok(text) => Self::parse(&text).map(Some).map_err(SweepError::BadFault),
-            Err(_) => Ok(None),
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, String> {
+    /// Parses `slowdown:F` or `degrade:P`, the value of [`FAULT_VARIABLE`];
+    /// the error names the variable and what it expects.
+    pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("{FAULT_VARIABLE}={text}: expected slowdown:F (F >= 1) or degrade:P (0 <= P <= 1)");
         let (kind, value) = text.split_once(':').ok_or_else(bad)?;
         let value: f64 = value.trim().parse().map_err(|_| bad())?;

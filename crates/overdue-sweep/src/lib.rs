@@ -37,7 +37,7 @@ mod store;
 
 pub use cell::{RunCell, fingerprint};
 pub use compare::{CompareOptions, Comparison, MetricChange, TimingChange, Verdict, compare, load_records};
-pub use config::{DataConfig, ModelSpec, SweepConfig};
+pub use config::{DEFAULT_OUTPUT_ROOT, DataConfig, ModelSpec, SweepConfig};
 pub use data_source::config_dir;
 pub use environment::Environment;
 pub use error::SweepError;

@@ -10,7 +10,7 @@ use overdue_models::{FitOptions, TrainingReport};
 
 use crate::datasets::{Datasets, load_announced};
 use crate::environment::peak_rss_bytes;
-use crate::fault::{FAULT_VARIABLE, InjectedFault};
+use crate::fault::InjectedFault;
 use crate::plan::{PlannedRun, Shard, plan_sweep};
 use crate::record::{CurvePoints, FeatureImportance};
 use crate::{Environment, ModelSpec, RunCost, RunOutcome, RunRecord, RunResults, RunStore, SweepConfig, SweepError};
@@ -22,6 +22,9 @@ pub struct SweepOptions {
     pub fail_fast: bool,
     /// Run only this share of the grid.
     pub shard: Option<Shard>,
+    /// A deliberate fault to inject into every run, to prove the regression
+    /// gate fails (see [`InjectedFault`]); `None` for real measurements.
+    pub fault: Option<InjectedFault>,
 }
 
 /// What a sweep did.
@@ -101,9 +104,9 @@ fn run_in_pool(
     on_event(SweepEvent::Planned { total: plan.len(), already_finished: summary.skipped });
 
     if !pending.is_empty() {
-        let fault = InjectedFault::from_env()?;
+        let fault = options.fault;
         if let Some(fault) = fault {
-            on_event(SweepEvent::Stage(format!("WARNING: injecting fault {} ({FAULT_VARIABLE})", fault.describe())));
+            on_event(SweepEvent::Stage(format!("WARNING: injecting fault {}", fault.describe())));
         }
         let loaded = load_announced(config, on_event)?;
         let cleaning = loaded.data.cleaning();
@@ -213,8 +216,8 @@ fn fit_and_evaluate(
     let fit_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let mut validation_scores = fitted.predict_proba(validation.features).map_err(|e| e.to_string())?;
-    let mut test_scores = fitted.predict_proba(test.features).map_err(|e| e.to_string())?;
+    let mut validation_scores = fitted.predict_proba(validation.features()).map_err(|e| e.to_string())?;
+    let mut test_scores = fitted.predict_proba(test.features()).map_err(|e| e.to_string())?;
     let predict_seconds = started.elapsed().as_secs_f64();
     if let Some(fault) = fault {
         fault.degrade(&mut validation_scores);
@@ -224,16 +227,16 @@ fn fit_and_evaluate(
     let eval = |labels: &[bool], scores: &[f64], threshold: f64| -> Result<Evaluation, String> {
         evaluate(labels, scores, threshold).map_err(|e| format!("evaluating: {e}"))
     };
-    let test_eval = eval(test.labels, &test_scores, 0.5)?;
-    let validation_eval = if has_validation { Some(eval(validation.labels, &validation_scores, 0.5)?) } else { None };
+    let test_eval = eval(test.labels(), &test_scores, 0.5)?;
+    let validation_eval = if has_validation { Some(eval(validation.labels(), &validation_scores, 0.5)?) } else { None };
     // Undefined with a one-class validation part: then no threshold is chosen.
     let chosen_threshold =
-        if has_validation { best_f1_threshold(validation.labels, &validation_scores).ok() } else { None };
+        if has_validation { best_f1_threshold(validation.labels(), &validation_scores).ok() } else { None };
     let test_at_chosen_threshold = match chosen_threshold {
-        Some(threshold) => Some(eval(test.labels, &test_scores, threshold)?),
+        Some(threshold) => Some(eval(test.labels(), &test_scores, threshold)?),
         None => None,
     };
-    let test_pr_curve = pr_curve(test.labels, &test_scores)
+    let test_pr_curve = pr_curve(test.labels(), &test_scores)
         .ok()
         .map(|curve| CurvePoints::subsample(&curve.recall, &curve.precision, crate::record::MAX_CURVE_POINTS));
     let predicted_rows = (validation.n_rows() + test.n_rows()) as f64;
