@@ -9,8 +9,12 @@ use std::sync::OnceLock;
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+#[cfg(feature = "wgpu")]
+use burn::tensor::DeviceKind;
 use burn::tensor::activation::{log_softmax, relu};
-use burn::tensor::{Device, DeviceKind, Int, Tensor, TensorData};
+#[cfg(feature = "wgpu")]
+use burn::tensor::wgpu::WgpuBackend;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use overdue_models::ModelError;
 
 use crate::engine::{Engine, Trainer, TrainingRows};
@@ -48,13 +52,30 @@ pub(crate) fn ndarray() -> &'static BurnEngine {
     })
 }
 
+/// The graphics API the wgpu engine asks for: the platform's own GPU API
+/// (Vulkan, which lavapipe also offers, Metal or DirectX 12), never wgpu's
+/// automatic choice. That choice falls back to OpenGL, and on a machine with
+/// Mesa's GL but no GPU it finds llvmpipe through EGL, where the kernels
+/// (autotuning included) ran for over ten minutes in a test that lavapipe
+/// finishes in seconds. A machine without the native API has no burn_wgpu.
+#[cfg(all(feature = "wgpu", target_os = "macos"))]
+const NATIVE_GRAPHICS_API: WgpuBackend = WgpuBackend::Metal;
+#[cfg(all(feature = "wgpu", target_os = "windows"))]
+const NATIVE_GRAPHICS_API: WgpuBackend = WgpuBackend::Dx12;
+#[cfg(all(feature = "wgpu", not(any(target_os = "macos", target_os = "windows"))))]
+const NATIVE_GRAPHICS_API: WgpuBackend = WgpuBackend::Vulkan;
+
 /// The GPU engine (burn's wgpu device on the default adapter). The runtime can
 /// be initialised once per process, so the outcome (device or error) is kept.
+#[cfg(feature = "wgpu")]
 pub(crate) fn wgpu() -> Result<&'static BurnEngine, ModelError> {
     static ENGINE: OnceLock<Result<BurnEngine, String>> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
-        let (device, setup) =
-            Device::wgpu_options().device_kind(DeviceKind::DefaultDevice).init_with_setup().map_err(|error| {
+        let (device, setup) = Device::wgpu_options()
+            .device_kind(DeviceKind::DefaultDevice)
+            .graphics_api(NATIVE_GRAPHICS_API)
+            .init_with_setup()
+            .map_err(|error| {
                 format!(
                     "backend burn_wgpu found no usable GPU adapter ({error}). Install a Vulkan, Metal or DX12 \
                      driver (on Debian without a GPU, `apt install mesa-vulkan-drivers` gives the software \
@@ -79,6 +100,18 @@ pub(crate) fn wgpu() -> Result<&'static BurnEngine, ModelError> {
         })
     });
     engine.as_ref().map_err(|message| ModelError::DeviceUnavailable(message.clone()))
+}
+
+/// Without the crate's `wgpu` feature there is no GPU engine: the run fails
+/// saying how to get one, and never falls back to another backend.
+#[cfg(not(feature = "wgpu"))]
+pub(crate) fn wgpu() -> Result<&'static BurnEngine, ModelError> {
+    Err(ModelError::DeviceUnavailable(
+        "backend burn_wgpu is not compiled into this build of overdue (the cargo feature `wgpu` is off by \
+         default to keep the first build short): build with `--features wgpu`, e.g. `cargo run -p overdue-cli \
+         --features wgpu -- sweep CONFIG`, or choose backend = \"burn_ndarray\" or \"candle\""
+            .into(),
+    ))
 }
 
 /// The network as a burn module: dense layers with ReLU between them.
