@@ -79,9 +79,10 @@ impl<'a> MatrixView<'a> {
         self.values
     }
 
-    /// The first non-finite value, as (row, column, value), if any.
-    pub fn first_non_finite(&self) -> Option<(usize, usize, f32)> {
-        let i = self.values.iter().position(|v| !v.is_finite())?;
+    /// The first value (in row-major order) for which `refused` holds, as
+    /// (row, column, value), if any.
+    pub fn first_where(&self, refused: impl Fn(f32) -> bool) -> Option<(usize, usize, f32)> {
+        let i = self.values.iter().position(|&v| refused(v))?;
         Some((i / self.n_cols, i % self.n_cols, self.values[i]))
     }
 }

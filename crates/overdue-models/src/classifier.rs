@@ -74,8 +74,7 @@ pub trait Classifier: Send + Sync {
 }
 
 /// How a family treats NaN feature values. ±inf is refused by every family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingValues {
     /// NaN is refused like ±inf, at fit and at prediction, naming its row and
     /// column: logistic regression, linear SVM, CSFSOL, naive Bayes, kNN, the
@@ -85,6 +84,14 @@ pub enum MissingValues {
     /// training time (LightGBM's rule, `crate::tree`): the histogram tree
     /// families, gradient boosted trees and the random forest.
     Routed,
+}
+
+impl MissingValues {
+    /// Whether a feature value is refused under this policy: ±inf always,
+    /// NaN unless it is routed as missing.
+    pub fn refuses(self, value: f32) -> bool {
+        value.is_infinite() || (value.is_nan() && self == MissingValues::Rejected)
+    }
 }
 
 /// Training (and validation) data that passed the contract's checks for one
@@ -210,15 +217,7 @@ pub fn check_features(
 }
 
 fn check_values(features: &MatrixView<'_>, missing: MissingValues) -> Result<(), ModelError> {
-    let refused = match missing {
-        MissingValues::Rejected => features.first_non_finite(),
-        MissingValues::Routed => {
-            let n_cols = features.n_cols();
-            let values = features.as_slice();
-            values.iter().position(|v| v.is_infinite()).map(|i| (i / n_cols, i % n_cols, values[i]))
-        }
-    };
-    match refused {
+    match features.first_where(|value| missing.refuses(value)) {
         Some((row, column, value)) => Err(ModelError::NonFinite { row, column, value }),
         None => Ok(()),
     }
